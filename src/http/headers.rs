@@ -1,0 +1,201 @@
+use std::fmt;
+
+/// An ordered list of header fields with case-insensitive look-up.
+///
+/// Repeated fields are kept, in the order received or appended. Names and values
+/// live in one buffer, so a `Headers` that is cleared and refilled (as the
+/// server does for every request on a connection) does not allocate again.
+///
+/// ```
+/// use mini_async_http::Headers;
+///
+/// let mut headers = Headers::new();
+/// headers.append("Accept", "text/html");
+/// headers.append("accept", "application/json");
+/// headers.append("Host", "example.com");
+///
+/// assert_eq!(headers.get("ACCEPT"), Some("text/html"));
+/// assert_eq!(headers.get_all("Accept").collect::<Vec<_>>(), ["text/html", "application/json"]);
+/// assert_eq!(headers.len(), 3);
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Headers {
+    /// Every name followed by its value, back to back.
+    buf: String,
+    /// `(name_start, value_start, value_end)` offsets into `buf`, in order.
+    fields: Vec<(usize, usize, usize)>,
+}
+
+impl Headers {
+    /// An empty list.
+    ///
+    /// ```
+    /// let headers = mini_async_http::Headers::new();
+    /// assert!(headers.is_empty());
+    /// ```
+    #[must_use]
+    pub fn new() -> Headers {
+        Headers::default()
+    }
+
+    /// The number of fields, counting repeats.
+    ///
+    /// ```
+    /// let mut headers = mini_async_http::Headers::new();
+    /// headers.append("Via", "a");
+    /// headers.append("Via", "b");
+    /// assert_eq!(headers.len(), 2);
+    /// ```
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// `true` if there is no field.
+    ///
+    /// ```
+    /// assert!(mini_async_http::Headers::new().is_empty());
+    /// ```
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// The value of the first field called `name` (ASCII case-insensitive).
+    ///
+    /// ```
+    /// let mut headers = mini_async_http::Headers::new();
+    /// headers.append("Content-Type", "text/plain");
+    /// assert_eq!(headers.get("content-type"), Some("text/plain"));
+    /// assert_eq!(headers.get("Content-Length"), None);
+    /// ```
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    /// The values of every field called `name`, in order.
+    ///
+    /// ```
+    /// let mut headers = mini_async_http::Headers::new();
+    /// headers.append("Set-Cookie", "a=1");
+    /// headers.append("Set-Cookie", "b=2");
+    /// assert_eq!(headers.get_all("set-cookie").count(), 2);
+    /// ```
+    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    /// `true` if a field called `name` is present.
+    ///
+    /// ```
+    /// let mut headers = mini_async_http::Headers::new();
+    /// headers.append("Host", "example.com");
+    /// assert!(headers.contains("host"));
+    /// ```
+    #[must_use]
+    pub fn contains(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Every `(name, value)` pair, in order, names as received.
+    ///
+    /// ```
+    /// let mut headers = mini_async_http::Headers::new();
+    /// headers.append("A", "1");
+    /// headers.append("B", "2");
+    /// let pairs: Vec<_> = headers.iter().collect();
+    /// assert_eq!(pairs, [("A", "1"), ("B", "2")]);
+    /// ```
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.fields
+            .iter()
+            .map(|&(n, v, e)| (&self.buf[n..v], &self.buf[v..e]))
+    }
+
+    /// Adds a field at the end, keeping any others of the same name.
+    ///
+    /// Names and values are checked when a response is built
+    /// ([`ResponseBuilder::build`](crate::ResponseBuilder::build)), not here.
+    ///
+    /// ```
+    /// let mut headers = mini_async_http::Headers::new();
+    /// headers.append("Vary", "Accept");
+    /// headers.append("Vary", "Cookie");
+    /// assert_eq!(headers.len(), 2);
+    /// ```
+    pub fn append(&mut self, name: &str, value: &str) {
+        let start = self.buf.len();
+        self.buf.push_str(name);
+        let value_start = self.buf.len();
+        self.buf.push_str(value);
+        self.fields.push((start, value_start, self.buf.len()));
+    }
+
+    /// Replaces every field called `name` with one field holding `value`.
+    ///
+    /// ```
+    /// let mut headers = mini_async_http::Headers::new();
+    /// headers.append("Cache-Control", "no-cache");
+    /// headers.insert("cache-control", "max-age=60");
+    /// assert_eq!(headers.get_all("Cache-Control").collect::<Vec<_>>(), ["max-age=60"]);
+    /// ```
+    pub fn insert(&mut self, name: &str, value: &str) {
+        self.remove(name);
+        self.append(name, value);
+    }
+
+    /// Removes every field called `name`; returns how many were removed.
+    ///
+    /// ```
+    /// let mut headers = mini_async_http::Headers::new();
+    /// headers.append("X-A", "1");
+    /// headers.append("x-a", "2");
+    /// assert_eq!(headers.remove("X-A"), 2);
+    /// assert!(headers.is_empty());
+    /// ```
+    pub fn remove(&mut self, name: &str) -> usize {
+        let before = self.fields.len();
+        let buf = &self.buf;
+        self.fields
+            .retain(|&(n, v, _)| !buf[n..v].eq_ignore_ascii_case(name));
+        let removed = before - self.fields.len();
+        if self.fields.is_empty() {
+            self.buf.clear();
+        }
+        removed
+    }
+
+    /// Removes every field, keeping the memory for reuse.
+    ///
+    /// ```
+    /// let mut headers = mini_async_http::Headers::new();
+    /// headers.append("A", "1");
+    /// headers.clear();
+    /// assert!(headers.is_empty());
+    /// ```
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.fields.clear();
+    }
+}
+
+impl fmt::Debug for Headers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> FromIterator<(&'a str, &'a str)> for Headers {
+    fn from_iter<I: IntoIterator<Item = (&'a str, &'a str)>>(iter: I) -> Headers {
+        let mut headers = Headers::new();
+        for (name, value) in iter {
+            headers.append(name, value);
+        }
+        headers
+    }
+}

@@ -1,0 +1,15 @@
+//! The words a handler uses: [`Method`], [`Version`], [`Headers`], [`Request`],
+//! [`Response`] and [`ResponseBuilder`]. Nothing here knows about sockets.
+
+mod headers;
+mod method;
+mod request;
+mod response;
+mod version;
+
+pub use headers::Headers;
+pub use method::Method;
+pub use request::Request;
+pub use response::{BuildError, Response, ResponseBuilder};
+pub(crate) use response::is_token;
+pub use version::Version;

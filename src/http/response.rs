@@ -1,0 +1,399 @@
+use std::error::Error;
+use std::fmt;
+
+use super::Headers;
+
+/// A response ready to be written: status, reason, header fields and body.
+///
+/// Made by [`ResponseBuilder::build`], which has checked every part, so the
+/// server can write it without corrupting the connection. The server adds
+/// `Content-Length`, `Date` (unless the handler set one) and `Connection`.
+///
+/// ```
+/// use mini_async_http::ResponseBuilder;
+///
+/// let resp = ResponseBuilder::empty_404().body("no such page").build().unwrap();
+/// assert_eq!(resp.status(), 404);
+/// assert_eq!(resp.reason(), "Not Found");
+/// assert_eq!(resp.body(), b"no such page");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Response {
+    status: u16,
+    reason: Option<String>,
+    headers: Headers,
+    body: Vec<u8>,
+}
+
+impl Response {
+    /// The status code.
+    ///
+    /// ```
+    /// let resp = mini_async_http::ResponseBuilder::empty_500().build().unwrap();
+    /// assert_eq!(resp.status(), 500);
+    /// ```
+    #[must_use]
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The reason phrase: the one set with [`ResponseBuilder::reason`], else the
+    /// standard phrase of the status, else empty.
+    ///
+    /// ```
+    /// use mini_async_http::ResponseBuilder;
+    /// assert_eq!(ResponseBuilder::new().status(418).build().unwrap().reason(), "I'm a teapot");
+    /// assert_eq!(ResponseBuilder::new().status(200).reason("Fine").build().unwrap().reason(), "Fine");
+    /// ```
+    #[must_use]
+    pub fn reason(&self) -> &str {
+        self.reason
+            .as_deref()
+            .unwrap_or_else(|| reason_phrase(self.status))
+    }
+
+    /// The header fields set by the handler.
+    ///
+    /// ```
+    /// use mini_async_http::ResponseBuilder;
+    /// let resp = ResponseBuilder::new().content_type("text/html").build().unwrap();
+    /// assert_eq!(resp.headers().get("content-type"), Some("text/html"));
+    /// ```
+    #[must_use]
+    pub fn headers(&self) -> &Headers {
+        &self.headers
+    }
+
+    /// The body.
+    ///
+    /// ```
+    /// use mini_async_http::ResponseBuilder;
+    /// assert_eq!(ResponseBuilder::new().body(b"hi").build().unwrap().body(), b"hi");
+    /// ```
+    #[must_use]
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// A plain-text response made by the server itself (errors, 500 on panic).
+    pub(crate) fn plain(status: u16, text: &str) -> Response {
+        let mut headers = Headers::new();
+        headers.append("Content-Type", "text/plain; charset=utf-8");
+        Response {
+            status,
+            reason: None,
+            headers,
+            body: text.as_bytes().to_vec(),
+        }
+    }
+}
+
+/// Builds a [`Response`], checking that it can go on the wire as it is.
+///
+/// ```
+/// use mini_async_http::ResponseBuilder;
+///
+/// let resp = ResponseBuilder::new()
+///     .status(201)
+///     .header("Location", "/items/7")
+///     .content_type("application/json")
+///     .body(br#"{"id":7}"#)
+///     .build()
+///     .unwrap();
+/// assert_eq!(resp.status(), 201);
+///
+/// // A CR or LF in a value would let a client's input inject headers:
+/// assert!(ResponseBuilder::new().header("X-Name", "a\r\nSet-Cookie: x").build().is_err());
+/// ```
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ResponseBuilder {
+    status: u16,
+    reason: Option<String>,
+    headers: Headers,
+    body: Vec<u8>,
+}
+
+impl Default for ResponseBuilder {
+    fn default() -> ResponseBuilder {
+        ResponseBuilder::new()
+    }
+}
+
+impl ResponseBuilder {
+    /// A `200 OK` with no header and an empty body.
+    ///
+    /// ```
+    /// let resp = mini_async_http::ResponseBuilder::new().build().unwrap();
+    /// assert_eq!(resp.status(), 200);
+    /// ```
+    pub fn new() -> ResponseBuilder {
+        ResponseBuilder {
+            status: 200,
+            reason: None,
+            headers: Headers::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// A `200 OK` with an empty body.
+    ///
+    /// ```
+    /// let resp = mini_async_http::ResponseBuilder::empty_200().build().unwrap();
+    /// assert_eq!((resp.status(), resp.reason()), (200, "OK"));
+    /// ```
+    pub fn empty_200() -> ResponseBuilder {
+        ResponseBuilder::new()
+    }
+
+    /// A `400 Bad Request` with an empty body.
+    ///
+    /// ```
+    /// let resp = mini_async_http::ResponseBuilder::empty_400().build().unwrap();
+    /// assert_eq!(resp.status(), 400);
+    /// ```
+    pub fn empty_400() -> ResponseBuilder {
+        ResponseBuilder::new().status(400)
+    }
+
+    /// A `404 Not Found` with an empty body.
+    ///
+    /// ```
+    /// let resp = mini_async_http::ResponseBuilder::empty_404().build().unwrap();
+    /// assert_eq!(resp.status(), 404);
+    /// ```
+    pub fn empty_404() -> ResponseBuilder {
+        ResponseBuilder::new().status(404)
+    }
+
+    /// A `500 Internal Server Error` with an empty body.
+    ///
+    /// ```
+    /// let resp = mini_async_http::ResponseBuilder::empty_500().build().unwrap();
+    /// assert_eq!(resp.status(), 500);
+    /// ```
+    pub fn empty_500() -> ResponseBuilder {
+        ResponseBuilder::new().status(500)
+    }
+
+    /// Sets the status code (200 to 999; informational 1xx statuses are the
+    /// server's own business and are refused by [`build`](Self::build)).
+    ///
+    /// ```
+    /// let resp = mini_async_http::ResponseBuilder::new().status(204).build().unwrap();
+    /// assert_eq!(resp.reason(), "No Content");
+    /// ```
+    pub fn status(mut self, status: u16) -> ResponseBuilder {
+        self.status = status;
+        self
+    }
+
+    /// Sets the reason phrase, replacing the standard one.
+    ///
+    /// ```
+    /// let resp = mini_async_http::ResponseBuilder::new().reason("Okay").build().unwrap();
+    /// assert_eq!(resp.reason(), "Okay");
+    /// ```
+    pub fn reason(mut self, reason: &str) -> ResponseBuilder {
+        self.reason = Some(reason.to_owned());
+        self
+    }
+
+    /// Adds a header field (repeats are kept, in order).
+    ///
+    /// `Content-Length` and `Transfer-Encoding` are the server's to set and are
+    /// refused by [`build`](Self::build). A `Connection: close` field makes the
+    /// server close the connection after this response.
+    ///
+    /// ```
+    /// let resp = mini_async_http::ResponseBuilder::new()
+    ///     .header("Set-Cookie", "a=1")
+    ///     .header("Set-Cookie", "b=2")
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(resp.headers().get_all("set-cookie").count(), 2);
+    /// ```
+    pub fn header(mut self, name: &str, value: &str) -> ResponseBuilder {
+        self.headers.append(name, value);
+        self
+    }
+
+    /// Sets `Content-Type`, replacing any earlier one.
+    ///
+    /// ```
+    /// let resp = mini_async_http::ResponseBuilder::new().content_type("text/plain").build().unwrap();
+    /// assert_eq!(resp.headers().get("Content-Type"), Some("text/plain"));
+    /// ```
+    pub fn content_type(mut self, content_type: &str) -> ResponseBuilder {
+        self.headers.insert("Content-Type", content_type);
+        self
+    }
+
+    /// Sets the body. Takes anything that becomes a `Vec<u8>`: `b"..."`, `&[u8]`,
+    /// `&str`, `String`, `Vec<u8>` (moved, not copied).
+    ///
+    /// ```
+    /// use mini_async_http::ResponseBuilder;
+    /// assert_eq!(ResponseBuilder::new().body("text").build().unwrap().body(), b"text");
+    /// assert_eq!(ResponseBuilder::new().body(vec![1, 2]).build().unwrap().body(), [1, 2]);
+    /// ```
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> ResponseBuilder {
+        self.body = body.into();
+        self
+    }
+
+    /// Checks the response and returns it.
+    ///
+    /// # Errors
+    /// [`BuildError`] when the response could not be written as it is: a status
+    /// outside 200..=999, a reason or a header value with CR, LF or another
+    /// control character, a header name that is not a token, a `Content-Length`
+    /// or `Transfer-Encoding` field, or a body on 204 or 304.
+    ///
+    /// ```
+    /// use mini_async_http::{BuildError, ResponseBuilder};
+    /// let err = ResponseBuilder::new().status(204).body("x").build().unwrap_err();
+    /// assert!(matches!(err, BuildError::BodyNotAllowed(204)));
+    /// ```
+    pub fn build(self) -> Result<Response, BuildError> {
+        if !(200..=999).contains(&self.status) {
+            return Err(BuildError::InvalidStatus(self.status));
+        }
+        if let Some(reason) = &self.reason {
+            if !valid_field_value(reason) {
+                return Err(BuildError::InvalidReason);
+            }
+        }
+        for (name, value) in self.headers.iter() {
+            if !is_token(name) {
+                return Err(BuildError::InvalidHeaderName(name.to_owned()));
+            }
+            if !valid_field_value(value) {
+                return Err(BuildError::InvalidHeaderValue(name.to_owned()));
+            }
+            if name.eq_ignore_ascii_case("content-length")
+                || name.eq_ignore_ascii_case("transfer-encoding")
+            {
+                return Err(BuildError::ReservedHeader(name.to_owned()));
+            }
+        }
+        if matches!(self.status, 204 | 304) && !self.body.is_empty() {
+            return Err(BuildError::BodyNotAllowed(self.status));
+        }
+        Ok(Response {
+            status: self.status,
+            reason: self.reason,
+            headers: self.headers,
+            body: self.body,
+        })
+    }
+}
+
+/// Why [`ResponseBuilder::build`] refused a response.
+///
+/// ```
+/// use mini_async_http::{BuildError, ResponseBuilder};
+/// let err = ResponseBuilder::new().header("Bad Name", "x").build().unwrap_err();
+/// assert_eq!(err, BuildError::InvalidHeaderName("Bad Name".into()));
+/// assert_eq!(err.to_string(), "invalid header name \"Bad Name\"");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The status is outside 200..=999.
+    InvalidStatus(u16),
+    /// The reason phrase has a control character.
+    InvalidReason,
+    /// The header name is not an RFC 9110 token.
+    InvalidHeaderName(String),
+    /// The value of this header has CR, LF, NUL or another control character.
+    InvalidHeaderValue(String),
+    /// This header is set by the server (`Content-Length`, `Transfer-Encoding`).
+    ReservedHeader(String),
+    /// 204 and 304 responses cannot have a body.
+    BodyNotAllowed(u16),
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::InvalidStatus(s) => write!(f, "invalid status {s} (must be 200..=999)"),
+            BuildError::InvalidReason => f.write_str("reason phrase has a control character"),
+            BuildError::InvalidHeaderName(n) => write!(f, "invalid header name {n:?}"),
+            BuildError::InvalidHeaderValue(n) => {
+                write!(f, "value of header {n:?} has a control character")
+            }
+            BuildError::ReservedHeader(n) => write!(f, "header {n:?} is set by the server"),
+            BuildError::BodyNotAllowed(s) => write!(f, "a {s} response cannot have a body"),
+        }
+    }
+}
+
+impl Error for BuildError {}
+
+/// `tchar` of RFC 9110 §5.6.2.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// A non-empty RFC 9110 token.
+pub(crate) fn is_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(is_tchar)
+}
+
+/// Field content without CTLs other than HTAB (so no CR, LF or NUL).
+pub(crate) fn valid_field_value(s: &str) -> bool {
+    s.bytes().all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+}
+
+/// The standard reason phrase of `status`, or `""`.
+pub(crate) fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        100 => "Continue",
+        101 => "Switching Protocols",
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        203 => "Non-Authoritative Information",
+        204 => "No Content",
+        205 => "Reset Content",
+        206 => "Partial Content",
+        300 => "Multiple Choices",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "Length Required",
+        412 => "Precondition Failed",
+        413 => "Content Too Large",
+        414 => "URI Too Long",
+        415 => "Unsupported Media Type",
+        416 => "Range Not Satisfiable",
+        417 => "Expectation Failed",
+        418 => "I'm a teapot",
+        421 => "Misdirected Request",
+        422 => "Unprocessable Content",
+        426 => "Upgrade Required",
+        428 => "Precondition Required",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        505 => "HTTP Version Not Supported",
+        _ => "",
+    }
+}

@@ -1,0 +1,15 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(missing_docs, missing_debug_implementations)]
+#![doc(test(attr(deny(warnings), allow(unused_variables, unused_must_use))))]
+
+mod http;
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod proto;
+#[cfg(not(feature = "internals"))]
+mod proto;
+mod server;
+
+pub use http::{BuildError, Headers, Method, Request, Response, ResponseBuilder, Version};
+pub use server::{AIOServer, ServerBuilder, ServerHandle};

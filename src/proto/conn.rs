@@ -1,0 +1,543 @@
+//! One connection's state machine, without the socket: received bytes go in
+//! ([`Conn::read_buf`], [`Conn::advance_read`], [`Conn::read_eof`]), complete
+//! requests go to the handler ([`Conn::process`]), and response bytes come out
+//! ([`Conn::output`], [`Conn::advance_write`]). The server asks [`Conn::phase`]
+//! which readiness and which deadline the connection needs next.
+//!
+//! ```text
+//!            bytes of a head                 head parsed, body to read
+//!   Idle ───────────────────▶ Head ───────────────────────────────▶ Body
+//!    ▲                         │ head without body                   │ body complete
+//!    │                         ▼                                     ▼
+//!    └──────── written ──── handler → response bytes (Write) ◀───────┘
+//!                                  │ close after it (error, Connection: close, HTTP/1.0)
+//!                                  ▼
+//!                        Closing (half-close, linger) → Closed
+//! ```
+//!
+//! Pipelining: `process` answers every complete request in the buffer, in
+//! order, encoding all responses into one output buffer, so the server writes
+//! them with one call.
+//!
+//! Memory: an idle connection holds no buffer. [`Buffers`] (input, output and
+//! the reused [`Request`]) come from a per-worker [`BufferPool`] when bytes
+//! arrive and go back to it when the connection is idle again, so a
+//! keep-alive connection neither allocates per request nor holds memory
+//! between requests.
+//!
+//! ```
+//! # #[cfg(feature = "internals")] {
+//! use mini_async_http::proto::{BufferPool, Conn, Ctx, Limits, Phase};
+//! use mini_async_http::ResponseBuilder;
+//!
+//! let mut pool = BufferPool::default();
+//! let mut conn = Conn::new(Limits::default(), "127.0.0.1:1234".parse().unwrap());
+//! let raw = b"GET /hi HTTP/1.1\r\nHost: x\r\n\r\n";
+//! let buf = conn.read_buf(&mut pool).unwrap();
+//! buf[..raw.len()].copy_from_slice(raw);
+//! conn.advance_read(raw.len());
+//!
+//! let handler = |req: &mini_async_http::Request| {
+//!     ResponseBuilder::empty_200().body(req.path()).build().unwrap()
+//! };
+//! let ctx = Ctx { date: b"Sun, 06 Nov 1994 08:49:37 GMT", ..Ctx::default() };
+//! conn.process(&handler, &ctx);
+//! assert!(conn.output().starts_with(b"HTTP/1.1 200 OK\r\n"));
+//! assert!(conn.output().ends_with(b"\r\n\r\n/hi"));
+//! assert_eq!(conn.phase(), Phase::Write);
+//!
+//! let n = conn.output().len();
+//! conn.advance_write(n);
+//! conn.release(&mut pool);
+//! assert_eq!(conn.phase(), Phase::Idle);
+//! # }
+//! ```
+
+use std::net::SocketAddr;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use super::decode::BodyDecoder;
+use super::encode::{self, CONTINUE, Framing};
+use super::parse::{self, Head, Limits};
+use super::Error;
+use crate::http::{Method, Request, Response, Version};
+
+/// Size of a new input buffer.
+pub const INITIAL_INPUT: usize = 8 * 1024;
+/// Output waiting to be written above which no more requests are processed
+/// and no more input is read (a client that pipelines but does not read).
+pub const OUTPUT_HIGH_WATER: usize = 256 * 1024;
+/// Capacity a pooled buffer may keep; larger ones are shrunk when pooled.
+const POOLED_CAPACITY: usize = 64 * 1024;
+/// Buffer sets a pool keeps.
+const POOL_MAX: usize = 8;
+
+/// The memory a connection needs only while it has bytes in flight.
+#[derive(Debug)]
+pub struct Buffers {
+    /// Received bytes; always fully initialised (`len` is the capacity in use).
+    input: Vec<u8>,
+    /// Start of the bytes not yet used.
+    start: usize,
+    /// End of the bytes received.
+    end: usize,
+    /// Encoded responses.
+    output: Vec<u8>,
+    /// Bytes of `output` already written.
+    written: usize,
+    /// The request being read, reused for every request.
+    request: Request,
+}
+
+impl Buffers {
+    fn new() -> Buffers {
+        Buffers {
+            input: vec![0; INITIAL_INPUT],
+            start: 0,
+            end: 0,
+            output: Vec::with_capacity(INITIAL_INPUT),
+            written: 0,
+            request: Request::default(),
+        }
+    }
+
+    fn pending_output(&self) -> usize {
+        self.output.len() - self.written
+    }
+}
+
+/// Spare [`Buffers`], one pool per worker thread.
+#[derive(Debug, Default)]
+pub struct BufferPool {
+    spare: Vec<Box<Buffers>>,
+}
+
+impl BufferPool {
+    fn take(&mut self) -> Box<Buffers> {
+        self.spare.pop().unwrap_or_else(|| Box::new(Buffers::new()))
+    }
+
+    fn give(&mut self, mut bufs: Box<Buffers>) {
+        if self.spare.len() >= POOL_MAX {
+            return;
+        }
+        bufs.start = 0;
+        bufs.end = 0;
+        bufs.written = 0;
+        bufs.output.clear();
+        bufs.request.clear();
+        if bufs.input.len() > POOLED_CAPACITY {
+            bufs.input.truncate(INITIAL_INPUT);
+            bufs.input.shrink_to_fit();
+        }
+        bufs.output.shrink_to(POOLED_CAPACITY);
+        bufs.request.body.shrink_to(POOLED_CAPACITY);
+        self.spare.push(bufs);
+    }
+}
+
+/// What the server passes to [`Conn::process`].
+#[derive(Clone, Copy, Debug)]
+pub struct Ctx<'a> {
+    /// The `Date` value for responses.
+    pub date: &'a [u8],
+    /// The server is shutting down: close after the current response.
+    pub draining: bool,
+    /// The idle timeout, in seconds, announced in `Keep-Alive: timeout=N`.
+    pub keep_alive_timeout: Option<u64>,
+    /// Requests served on one connection before it is closed.
+    pub max_requests: Option<u64>,
+}
+
+impl Default for Ctx<'_> {
+    fn default() -> Self {
+        Ctx {
+            date: b"Thu, 01 Jan 1970 00:00:00 GMT",
+            draining: false,
+            keep_alive_timeout: None,
+            max_requests: None,
+        }
+    }
+}
+
+/// What a connection needs next, for the server's readiness and deadlines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Nothing buffered or pending: waiting for the next (or first) request.
+    Idle,
+    /// Part of a request head has arrived.
+    Head,
+    /// The head has been parsed; its body is arriving.
+    Body,
+    /// Response bytes are waiting for the socket to take them.
+    Write,
+    /// Everything is written and nothing more will be read: half-close the
+    /// socket and discard input until the client closes (lingering close).
+    Closing,
+    /// Done: the socket can be closed.
+    Closed,
+}
+
+/// Why a connection stopped reading; for the server's logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The client closed its side.
+    ClientClosed,
+    /// HTTP/1.0 without keep-alive, `Connection: close`, or the handler's
+    /// `Connection: close`.
+    NotKeepAlive,
+    /// The request broke the policy.
+    Rejected(Error),
+    /// Idle past the keep-alive timeout.
+    IdleTimeout,
+    /// The server is shutting down.
+    Shutdown,
+    /// The request cap per connection was reached.
+    RequestLimit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reading {
+    Head,
+    Body { decoder: BodyDecoder, head: Head },
+    Closed,
+}
+
+/// One connection's HTTP/1.1 state (see the module doc).
+#[derive(Debug)]
+pub struct Conn {
+    limits: Limits,
+    /// Handed to every request as its `peer_addr`.
+    peer: SocketAddr,
+    /// `None` while idle: an idle connection holds no buffer.
+    bufs: Option<Box<Buffers>>,
+    reading: Reading,
+    /// Bytes of the buffered head known not to contain its end.
+    scanned: usize,
+    /// Buffered head size at which a partial head is checked again (doubling,
+    /// so checking costs O(n) in all).
+    next_check: usize,
+    /// The client has closed its side.
+    read_eof: bool,
+    /// Requests whose head has been parsed.
+    requests: u64,
+    close_reason: Option<CloseReason>,
+}
+
+impl Conn {
+    /// A new connection from `peer`.
+    #[must_use]
+    pub fn new(limits: Limits, peer: SocketAddr) -> Conn {
+        Conn {
+            limits,
+            peer,
+            bufs: None,
+            reading: Reading::Head,
+            scanned: 0,
+            next_check: 0,
+            read_eof: false,
+            requests: 0,
+            close_reason: None,
+        }
+    }
+
+    /// Requests whose head has been received.
+    #[must_use]
+    pub fn requests(&self) -> u64 {
+        self.requests
+    }
+
+    /// Why the connection stopped reading, once it has.
+    #[must_use]
+    pub fn close_reason(&self) -> Option<CloseReason> {
+        self.close_reason
+    }
+
+    /// What the connection needs next.
+    #[must_use]
+    pub fn phase(&self) -> Phase {
+        let (pending_in, pending_out) = self
+            .bufs
+            .as_ref()
+            .map_or((false, 0), |b| (b.start < b.end, b.pending_output()));
+        if pending_out > 0 {
+            return Phase::Write;
+        }
+        match self.reading {
+            Reading::Closed if self.read_eof => Phase::Closed,
+            Reading::Closed => Phase::Closing,
+            Reading::Body { .. } => Phase::Body,
+            Reading::Head if pending_in => Phase::Head,
+            Reading::Head => Phase::Idle,
+        }
+    }
+
+    /// Whether more input is wanted now (not closing, not at end of input,
+    /// output below its high-water mark).
+    #[must_use]
+    pub fn wants_read(&self) -> bool {
+        self.reading != Reading::Closed
+            && !self.read_eof
+            && self
+                .bufs
+                .as_ref()
+                .is_none_or(|b| b.pending_output() < OUTPUT_HIGH_WATER)
+    }
+
+    /// Space to receive bytes into, or `None` when no input is wanted now or
+    /// the buffer is full at its limit (then [`process`](Self::process)
+    /// rejects the head as too large).
+    pub fn read_buf(&mut self, pool: &mut BufferPool) -> Option<&mut [u8]> {
+        if !self.wants_read() {
+            return None;
+        }
+        let max_input = self.limits.max_head_bytes.max(INITIAL_INPUT);
+        let bufs = self.bufs.get_or_insert_with(|| pool.take());
+        if bufs.end == bufs.input.len() {
+            if bufs.start > 0 {
+                bufs.input.copy_within(bufs.start..bufs.end, 0);
+                bufs.end -= bufs.start;
+                bufs.start = 0;
+            } else if bufs.input.len() < max_input {
+                let len = (bufs.input.len() * 2).min(max_input);
+                bufs.input.resize(len, 0);
+            } else {
+                return None;
+            }
+        }
+        Some(&mut bufs.input[bufs.end..])
+    }
+
+    /// `n` bytes were received into the slice from [`read_buf`](Self::read_buf).
+    pub fn advance_read(&mut self, n: usize) {
+        if let Some(bufs) = &mut self.bufs {
+            bufs.end = (bufs.end + n).min(bufs.input.len());
+        }
+    }
+
+    /// The client closed its side: answer what is complete, then close.
+    pub fn read_eof(&mut self) {
+        self.read_eof = true;
+    }
+
+    /// Response bytes waiting to be written.
+    #[must_use]
+    pub fn output(&self) -> &[u8] {
+        self.bufs.as_ref().map_or(&[], |b| &b.output[b.written..])
+    }
+
+    /// `n` bytes of [`output`](Self::output) were written.
+    pub fn advance_write(&mut self, n: usize) {
+        if let Some(bufs) = &mut self.bufs {
+            bufs.written = (bufs.written + n).min(bufs.output.len());
+            if bufs.written == bufs.output.len() {
+                bufs.output.clear();
+                bufs.written = 0;
+            }
+        }
+    }
+
+    /// Gives the buffers back to `pool` if the connection holds nothing in them.
+    pub fn release(&mut self, pool: &mut BufferPool) {
+        if matches!(self.phase(), Phase::Idle | Phase::Closing | Phase::Closed) {
+            if let Some(bufs) = self.bufs.take() {
+                pool.give(bufs);
+            }
+        }
+    }
+
+    /// The head or body did not arrive in time (408), or the connection was
+    /// idle too long (closed without a response).
+    pub fn timeout(&mut self, ctx: &Ctx<'_>) {
+        match self.phase() {
+            Phase::Head | Phase::Body => self.reject(Error::Timeout, ctx),
+            Phase::Idle => self.stop(CloseReason::IdleTimeout),
+            _ => {}
+        }
+    }
+
+    fn stop(&mut self, reason: CloseReason) {
+        self.reading = Reading::Closed;
+        self.close_reason.get_or_insert(reason);
+        if let Some(bufs) = &mut self.bufs {
+            bufs.start = bufs.end;
+        }
+    }
+
+    /// Answers every complete request in the input, in order.
+    pub fn process(&mut self, handler: &dyn Fn(&Request) -> Response, ctx: &Ctx<'_>) {
+        while let Some(bufs) = &mut self.bufs {
+            if bufs.pending_output() >= OUTPUT_HIGH_WATER {
+                break;
+            }
+            let step = match self.reading {
+                Reading::Closed => {
+                    bufs.start = bufs.end;
+                    break;
+                }
+                Reading::Head => self.read_head(),
+                Reading::Body { .. } => self.read_body(),
+            };
+            match step {
+                Ok(Some(head)) => self.respond(head, handler, ctx),
+                Ok(None) => break,
+                Err(e) => self.reject(e, ctx),
+            }
+        }
+        if self.read_eof && self.reading != Reading::Closed {
+            self.stop(CloseReason::ClientClosed);
+        }
+        if let Some(bufs) = &mut self.bufs {
+            if bufs.start == bufs.end {
+                bufs.start = 0;
+                bufs.end = 0;
+            }
+        }
+    }
+
+    /// Parses a head if a complete one is buffered. Returns it when the
+    /// request is complete (no body); `Ok(None)` when more bytes are needed
+    /// or a body follows.
+    fn read_head(&mut self) -> Result<Option<Head>, Error> {
+        let bufs = self.bufs.as_mut().expect("buffers present");
+        // RFC 9112 §2.2: ignore empty lines before the request line.
+        loop {
+            match &bufs.input[bufs.start..bufs.end] {
+                [b'\r', b'\n', ..] => bufs.start += 2,
+                [b'\n', ..] => bufs.start += 1,
+                _ => break,
+            }
+        }
+        let avail = &bufs.input[bufs.start..bufs.end];
+        if avail.is_empty() || avail == b"\r" {
+            return Ok(None);
+        }
+        let Some(head_len) = find_head_end(avail, self.scanned) else {
+            self.scanned = avail.len().saturating_sub(3);
+            if avail.len() >= self.limits.max_head_bytes {
+                return Err(Error::HeadTooLarge);
+            }
+            if avail.len() >= self.next_check {
+                parse::check_partial(avail, &self.limits)?;
+                self.next_check = avail.len() * 2;
+            }
+            return Ok(None);
+        };
+        if head_len > self.limits.max_head_bytes {
+            return Err(Error::HeadTooLarge);
+        }
+        bufs.request.clear();
+        let head = parse::parse_head(&avail[..head_len], &self.limits, &mut bufs.request)?;
+        bufs.request.peer_addr = self.peer;
+        bufs.start += head.len;
+        self.scanned = 0;
+        self.next_check = 0;
+        self.requests += 1;
+        match BodyDecoder::new(head.body) {
+            None => Ok(Some(head)),
+            Some(decoder) => {
+                // RFC 9110 §10.1.1: the client may be waiting for 100 before
+                // sending the body; it is not needed once body bytes arrived.
+                if head.expect_continue && bufs.start == bufs.end {
+                    bufs.output.extend_from_slice(CONTINUE);
+                }
+                self.reading = Reading::Body { decoder, head };
+                self.read_body()
+            }
+        }
+    }
+
+    /// Decodes buffered body bytes; returns the head once the body is complete.
+    fn read_body(&mut self) -> Result<Option<Head>, Error> {
+        let bufs = self.bufs.as_mut().expect("buffers present");
+        let Reading::Body { decoder, head } = &mut self.reading else {
+            return Ok(None);
+        };
+        if bufs.start == bufs.end {
+            return Ok(None);
+        }
+        let (used, done) = decoder.decode(
+            &bufs.input[bufs.start..bufs.end],
+            &mut bufs.request.body,
+            self.limits.max_body_bytes,
+        )?;
+        bufs.start += used;
+        if done {
+            let head = *head;
+            self.reading = Reading::Head;
+            Ok(Some(head))
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn respond(&mut self, head: Head, handler: &dyn Fn(&Request) -> Response, ctx: &Ctx<'_>) {
+        let bufs = self.bufs.as_mut().expect("buffers present");
+        let request = &bufs.request;
+        let resp = catch_unwind(AssertUnwindSafe(|| handler(request))).unwrap_or_else(|_| {
+            log::error!("handler panicked on {} {}; answering 500", request.method, request.target);
+            Response::plain(500, "Internal Server Error\n")
+        });
+        let handler_close = resp
+            .headers()
+            .get_all("connection")
+            .any(|v| v.split(',').any(|o| o.trim().eq_ignore_ascii_case("close")));
+        let reason = if ctx.draining {
+            Some(CloseReason::Shutdown)
+        } else if !head.keep_alive || handler_close {
+            Some(CloseReason::NotKeepAlive)
+        } else if ctx.max_requests.is_some_and(|max| self.requests >= max) {
+            Some(CloseReason::RequestLimit)
+        } else {
+            None
+        };
+        if bufs.written > 0 && bufs.written >= bufs.output.len() / 2 {
+            bufs.output.drain(..bufs.written);
+            bufs.written = 0;
+        }
+        let framing = Framing {
+            head_request: request.method == Method::Head,
+            close: reason.is_some(),
+            http10_keep_alive: request.version == Version::Http10,
+            keep_alive_timeout: ctx.keep_alive_timeout,
+            date: ctx.date,
+        };
+        encode::encode(&resp, &framing, &mut bufs.output);
+        if let Some(reason) = reason {
+            self.stop(reason);
+        }
+    }
+
+    fn reject(&mut self, err: Error, ctx: &Ctx<'_>) {
+        log::debug!("{}: {err}; answering {}", self.peer, err.status());
+        let bufs = self.bufs.get_or_insert_with(|| Box::new(Buffers::new()));
+        let resp = Response::plain(err.status(), &format!("{err}\n"));
+        let framing = Framing {
+            head_request: false,
+            close: true,
+            http10_keep_alive: false,
+            keep_alive_timeout: None,
+            date: ctx.date,
+        };
+        encode::encode(&resp, &framing, &mut bufs.output);
+        self.stop(CloseReason::Rejected(err));
+    }
+}
+
+/// The length of the head at the start of `buf` (through its empty line), if
+/// it is all there. Bytes before `from` are known not to hold the end.
+fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while let Some(pos) = buf[i..].iter().position(|&b| b == b'\n') {
+        let lf = i + pos;
+        // "\n\n" or "\n\r\n": a line end followed by an empty line.
+        if lf >= 1 && buf[lf - 1] == b'\n' {
+            return Some(lf + 1);
+        }
+        if lf >= 2 && buf[lf - 1] == b'\r' && buf[lf - 2] == b'\n' {
+            return Some(lf + 1);
+        }
+        i = lf + 1;
+    }
+    None
+}

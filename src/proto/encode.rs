@@ -1,0 +1,140 @@
+//! Response to bytes: status line, the handler's fields, then the fields the
+//! server owns (`Content-Length`, `Date`, `Connection`, `Keep-Alive`).
+
+use crate::http::Response;
+
+/// The interim response sent before reading a body the client is waiting to send.
+pub const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+
+/// How a response goes on this connection.
+#[derive(Clone, Copy, Debug)]
+pub struct Framing<'a> {
+    /// The request was `HEAD`: write the head of the response only.
+    pub head_request: bool,
+    /// The connection closes after this response.
+    pub close: bool,
+    /// The request was HTTP/1.0 with `Connection: keep-alive`, so keeping the
+    /// connection open must be said explicitly.
+    pub http10_keep_alive: bool,
+    /// Seconds of the idle timeout, sent as `Keep-Alive: timeout=N`.
+    pub keep_alive_timeout: Option<u64>,
+    /// The value of the `Date` field.
+    pub date: &'a [u8],
+}
+
+/// Appends the response to `out`.
+pub fn encode(resp: &Response, framing: &Framing<'_>, out: &mut Vec<u8>) {
+    let status = resp.status();
+    out.extend_from_slice(b"HTTP/1.1 ");
+    push_decimal(out, u64::from(status));
+    out.push(b' ');
+    out.extend_from_slice(resp.reason().as_bytes());
+    out.extend_from_slice(b"\r\n");
+    let mut has_date = false;
+    for (name, value) in resp.headers().iter() {
+        if name.eq_ignore_ascii_case("connection") || name.eq_ignore_ascii_case("keep-alive") {
+            continue; // the server's own, written below
+        }
+        has_date |= name.eq_ignore_ascii_case("date");
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    // RFC 9110 §8.6: no Content-Length on 1xx and 204; on 304 it would have to
+    // be the length of the representation, which the server does not know.
+    let bodiless_status = status < 200 || status == 204 || status == 304;
+    if !bodiless_status {
+        out.extend_from_slice(b"Content-Length: ");
+        push_decimal(out, resp.body().len() as u64);
+        out.extend_from_slice(b"\r\n");
+    }
+    if !has_date {
+        out.extend_from_slice(b"Date: ");
+        out.extend_from_slice(framing.date);
+        out.extend_from_slice(b"\r\n");
+    }
+    if framing.close {
+        out.extend_from_slice(b"Connection: close\r\n");
+    } else {
+        if framing.http10_keep_alive {
+            out.extend_from_slice(b"Connection: keep-alive\r\n");
+        }
+        if let Some(secs) = framing.keep_alive_timeout {
+            out.extend_from_slice(b"Keep-Alive: timeout=");
+            push_decimal(out, secs);
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    out.extend_from_slice(b"\r\n");
+    if !framing.head_request && !bodiless_status {
+        out.extend_from_slice(resp.body());
+    }
+}
+
+/// Appends `n` in decimal, without going through `fmt`.
+fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ResponseBuilder;
+
+    fn framing(close: bool, head_request: bool) -> Framing<'static> {
+        Framing {
+            head_request,
+            close,
+            http10_keep_alive: false,
+            keep_alive_timeout: Some(60),
+            date: b"Sun, 06 Nov 1994 08:49:37 GMT",
+        }
+    }
+
+    #[test]
+    fn hello() {
+        let resp = ResponseBuilder::empty_200().body("Hello").content_type("text/plain").build().unwrap();
+        let mut out = Vec::new();
+        encode(&resp, &framing(false, false), &mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\
+             Date: Sun, 06 Nov 1994 08:49:37 GMT\r\nKeep-Alive: timeout=60\r\n\r\nHello"
+        );
+    }
+
+    #[test]
+    fn head_and_bodiless() {
+        let resp = ResponseBuilder::new().body("Hello").build().unwrap();
+        let mut out = Vec::new();
+        encode(&resp, &framing(true, true), &mut out);
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("Content-Length: 5\r\n"));
+        assert!(text.ends_with("Connection: close\r\n\r\n"));
+
+        let resp = ResponseBuilder::new().status(204).build().unwrap();
+        let mut out = Vec::new();
+        encode(&resp, &framing(false, false), &mut out);
+        assert!(!String::from_utf8(out).unwrap().contains("Content-Length"));
+    }
+
+    #[test]
+    fn decimals() {
+        for n in [0, 7, 10, 999, u64::MAX] {
+            let mut out = Vec::new();
+            push_decimal(&mut out, n);
+            assert_eq!(out, n.to_string().as_bytes());
+        }
+    }
+}

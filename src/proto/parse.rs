@@ -1,0 +1,353 @@
+//! The only caller of `httparse`: turns a complete request head into a
+//! [`Request`] and the framing facts the connection needs ([`Head`]).
+
+use std::mem::MaybeUninit;
+
+use super::Error;
+use crate::http::{Method, Request, Version};
+
+/// The most header fields a head may have, whatever the configuration says
+/// (the size of the stack array `httparse` fills).
+pub const MAX_HEADERS_CAP: usize = 512;
+
+/// Limits on what one request may make the server hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes of request line plus field lines plus the empty line.
+    pub max_head_bytes: usize,
+    /// Number of header fields (at most [`MAX_HEADERS_CAP`]).
+    pub max_headers: usize,
+    /// Bytes of body after de-chunking.
+    pub max_body_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_head_bytes: 64 * 1024,
+            max_headers: 100,
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// How the body of a request is delimited (RFC 9112 §6.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyLength {
+    /// No body.
+    Empty,
+    /// Exactly this many bytes (never 0: that is `Empty`).
+    Length(u64),
+    /// Chunked transfer coding.
+    Chunked,
+}
+
+/// What the connection needs to know about a parsed head.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Head {
+    /// Bytes of the head, final empty line included.
+    pub len: usize,
+    /// How the body is delimited.
+    pub body: BodyLength,
+    /// Whether the client wants the connection kept open after the response.
+    pub keep_alive: bool,
+    /// `Expect: 100-continue` on an HTTP/1.1 request.
+    pub expect_continue: bool,
+}
+
+fn httparse_config() -> httparse::ParserConfig {
+    // The defaults are the strict ones for requests: no obs-fold, no space
+    // before the colon, single spaces in the request line.
+    httparse::ParserConfig::default()
+}
+
+fn map_httparse(e: httparse::Error) -> Error {
+    match e {
+        httparse::Error::TooManyHeaders => Error::TooManyHeaders,
+        other => Error::Malformed(other),
+    }
+}
+
+/// Checks the bytes of a head that is not complete yet, so that garbage is
+/// refused early instead of waiting for the head limit or the timeout.
+pub fn check_partial(buf: &[u8], limits: &Limits) -> Result<(), Error> {
+    let mut headers = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS_CAP];
+    let mut req = httparse::Request::new(&mut []);
+    let n = limits.max_headers.min(MAX_HEADERS_CAP);
+    httparse_config()
+        .parse_request_with_uninit_headers(&mut req, buf, &mut headers[..n])
+        .map(|_| ())
+        .map_err(map_httparse)
+}
+
+/// Parses a complete head (`buf` ends with its empty line) into `req`.
+///
+/// `req` must have been cleared. Applies every head rule of the policy in the
+/// module doc of [`proto`](super).
+pub fn parse_head(buf: &[u8], limits: &Limits, req: &mut Request) -> Result<Head, Error> {
+    let mut headers = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS_CAP];
+    let mut parsed = httparse::Request::new(&mut []);
+    let n = limits.max_headers.min(MAX_HEADERS_CAP);
+    let len = match httparse_config()
+        .parse_request_with_uninit_headers(&mut parsed, buf, &mut headers[..n])
+        .map_err(map_httparse)?
+    {
+        httparse::Status::Complete(len) => len,
+        // The caller found the empty line, so a partial parse means the empty
+        // line was not where httparse expects one (e.g. "\n\r\n" inside a line).
+        httparse::Status::Partial => return Err(Error::Malformed(httparse::Error::NewLine)),
+    };
+    let (Some(method), Some(target), Some(minor)) = (parsed.method, parsed.path, parsed.version)
+    else {
+        return Err(Error::Malformed(httparse::Error::Token));
+    };
+    req.method = Method::from_token(method).ok_or(Error::Malformed(httparse::Error::Token))?;
+    req.version = if minor == 0 { Version::Http10 } else { Version::Http11 };
+    check_target(&req.method, target)?;
+    req.target.push_str(target);
+
+    let mut framing = Framing::default();
+    for header in parsed.headers.iter() {
+        let value = std::str::from_utf8(header.value).map_err(|_| Error::HeaderValueNotUtf8)?;
+        framing.see(header.name, value)?;
+        req.headers.append(header.name, value);
+    }
+    framing.finish(len, req.version, limits)
+}
+
+/// RFC 9112 §3.2: origin-form, absolute-form, authority-form (CONNECT only),
+/// asterisk-form (OPTIONS only); ASCII only.
+fn check_target(method: &Method, target: &str) -> Result<(), Error> {
+    if !target.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+        return Err(Error::InvalidTarget);
+    }
+    let ok = match method {
+        Method::Connect => !target.starts_with('/') && valid_host(target) && target.contains(':'),
+        Method::Options if target == "*" => true,
+        _ => target.starts_with('/') || absolute_form(target),
+    };
+    if ok { Ok(()) } else { Err(Error::InvalidTarget) }
+}
+
+/// `scheme "://" ...` with an RFC 3986 scheme.
+fn absolute_form(target: &str) -> bool {
+    match target.find("://") {
+        Some(i) if i > 0 => {
+            let scheme = target[..i].as_bytes();
+            scheme[0].is_ascii_alphabetic()
+                && scheme
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+        }
+        _ => false,
+    }
+}
+
+/// `uri-host [ ":" port ]` (RFC 9110 §7.2); an empty value is allowed.
+fn valid_host(host: &str) -> bool {
+    let (name, port) = if let Some(rest) = host.strip_prefix('[') {
+        let Some(end) = rest.find(']') else { return false };
+        let literal = &rest[..end];
+        if literal.is_empty()
+            || !literal
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b":.vV".contains(&b))
+        {
+            return false;
+        }
+        match &rest[end + 1..] {
+            "" => return true,
+            p => match p.strip_prefix(':') {
+                Some(port) => ("x", port),
+                None => return false,
+            },
+        }
+    } else {
+        match host.rfind(':') {
+            Some(i) => (&host[..i], &host[i + 1..]),
+            None => (host, ""),
+        }
+    };
+    name.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=".contains(&b))
+        && port.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The framing facts gathered from the fields, one field at a time.
+#[derive(Default)]
+struct Framing {
+    hosts: u32,
+    content_length: Option<u64>,
+    transfer_encoding: bool,
+    chunked_last: bool,
+    chunked_count: u32,
+    unknown_coding: bool,
+    close: bool,
+    keep_alive: bool,
+    expect_continue: bool,
+    expect_other: bool,
+}
+
+impl Framing {
+    fn see(&mut self, name: &str, value: &str) -> Result<(), Error> {
+        if name.eq_ignore_ascii_case("host") {
+            self.hosts += 1;
+            if self.hosts > 1 {
+                return Err(Error::RepeatedHost);
+            }
+            if !valid_host(value) {
+                return Err(Error::InvalidHost);
+            }
+        } else if name.eq_ignore_ascii_case("content-length") {
+            // RFC 9110 §8.6: a list of identical values may stand for one.
+            for item in value.split(',') {
+                let item = item.trim_matches([' ', '\t']);
+                if item.is_empty() || !item.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(Error::InvalidContentLength);
+                }
+                let n: u64 = item.parse().map_err(|_| Error::InvalidContentLength)?;
+                match self.content_length {
+                    Some(prev) if prev != n => return Err(Error::ConflictingContentLength),
+                    _ => self.content_length = Some(n),
+                }
+            }
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            self.transfer_encoding = true;
+            for coding in value.split(',') {
+                let coding = coding.trim_matches([' ', '\t']);
+                if coding.is_empty() {
+                    continue;
+                }
+                // A coding may carry parameters (`;q=…`); only its name matters.
+                let name = coding.split(';').next().unwrap_or("").trim_matches([' ', '\t']);
+                if name.eq_ignore_ascii_case("chunked") {
+                    self.chunked_count += 1;
+                    self.chunked_last = true;
+                } else {
+                    self.unknown_coding = true;
+                    self.chunked_last = false;
+                }
+            }
+        } else if name.eq_ignore_ascii_case("connection") {
+            for option in value.split(',') {
+                let option = option.trim_matches([' ', '\t']);
+                if option.eq_ignore_ascii_case("close") {
+                    self.close = true;
+                } else if option.eq_ignore_ascii_case("keep-alive") {
+                    self.keep_alive = true;
+                }
+            }
+        } else if name.eq_ignore_ascii_case("expect") {
+            if value.trim_matches([' ', '\t']).eq_ignore_ascii_case("100-continue") {
+                self.expect_continue = true;
+            } else {
+                self.expect_other = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// RFC 9112 §6.3, in order, with the stricter choices of the policy.
+    fn finish(self, len: usize, version: Version, limits: &Limits) -> Result<Head, Error> {
+        if version == Version::Http11 && self.hosts == 0 {
+            return Err(Error::MissingHost);
+        }
+        let body = if self.transfer_encoding {
+            // §6.3 rule 3: "If a message is received with both a
+            // Transfer-Encoding and a Content-Length header field, the
+            // Transfer-Encoding overrides the Content-Length. Such a message
+            // might indicate an attempt to perform request smuggling" — we
+            // reject it rather than pick one.
+            if self.content_length.is_some() {
+                return Err(Error::ContentLengthWithTransferEncoding);
+            }
+            // §6.1: a server MUST treat Transfer-Encoding in HTTP/1.0 as faulty framing.
+            if version == Version::Http10 {
+                return Err(Error::TransferEncodingInHttp10);
+            }
+            if self.unknown_coding {
+                return Err(Error::UnsupportedTransferCoding);
+            }
+            // §6.3 rule 4: chunked must be the final coding (and once only).
+            if self.chunked_count != 1 || !self.chunked_last {
+                return Err(Error::InvalidTransferEncoding);
+            }
+            BodyLength::Chunked
+        } else {
+            match self.content_length {
+                // §6.3 rule 5; rule 6: without either, a request has no body.
+                None | Some(0) => BodyLength::Empty,
+                Some(n) if n > limits.max_body_bytes => return Err(Error::BodyTooLarge),
+                Some(n) => BodyLength::Length(n),
+            }
+        };
+        if self.expect_other {
+            return Err(Error::UnsupportedExpectation);
+        }
+        let keep_alive = match version {
+            Version::Http10 => self.keep_alive && !self.close,
+            Version::Http11 => !self.close,
+        };
+        Ok(Head {
+            len,
+            body,
+            keep_alive,
+            expect_continue: self.expect_continue
+                && version == Version::Http11
+                && body != BodyLength::Empty,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(raw: &str) -> Result<(Head, Request), Error> {
+        let mut req = Request::default();
+        req.clear();
+        parse_head(raw.as_bytes(), &Limits::default(), &mut req).map(|h| (h, req))
+    }
+
+    #[test]
+    fn simple_get() {
+        let (head, req) = parse("GET /a?b HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        assert_eq!(head.body, BodyLength::Empty);
+        assert!(head.keep_alive);
+        assert_eq!(req.path(), "/a");
+        assert_eq!(req.header("HOST"), Some("x"));
+    }
+
+    #[test]
+    fn hosts() {
+        for ok in ["", "a.b", "a:80", "[::1]:8080", "[::1]", "1.2.3.4:1"] {
+            assert!(valid_host(ok), "{ok}");
+        }
+        for bad in ["a b", "a/b", "[::1", "a:x", "a@b", "[zz]"] {
+            assert!(!valid_host(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn content_length_lists() {
+        let (head, _) = parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\n").unwrap();
+        assert_eq!(head.body, BodyLength::Length(5));
+        for bad in ["+5", "-1", "0x5", "5 5", "", "99999999999999999999999"] {
+            let raw = format!("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {bad}\r\n\r\n");
+            assert_eq!(parse(&raw).unwrap_err(), Error::InvalidContentLength, "{bad}");
+        }
+    }
+
+    #[test]
+    fn transfer_codings() {
+        let te = |v: &str| {
+            parse(&format!("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: {v}\r\n\r\n"))
+                .map(|(h, _)| h.body)
+        };
+        assert_eq!(te("chunked"), Ok(BodyLength::Chunked));
+        assert_eq!(te("Chunked"), Ok(BodyLength::Chunked));
+        assert_eq!(te("gzip, chunked"), Err(Error::UnsupportedTransferCoding));
+        assert_eq!(te("chunked, chunked"), Err(Error::InvalidTransferEncoding));
+        assert_eq!(te(","), Err(Error::InvalidTransferEncoding));
+    }
+}

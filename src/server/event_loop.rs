@@ -1,0 +1,433 @@
+//! The event loop: one thread, one `mio::Poll`, four events.
+//!
+//! - **new connection** (listener token): accept until `WouldBlock`, register
+//!   each socket once for `READABLE | WRITABLE`, store it in the `Slab`.
+//! - **readable / writable** (a connection's token): move the connection to the
+//!   worker pool. No parsing and no handler code run here.
+//! - **closed**: a worker hands back a connection that is done (or a deadline
+//!   passes); deregister it and drop it. This is the only place that
+//!   registers, deregisters or closes a socket.
+//! - **shutdown** (the `Waker`, with the shutdown flag set): stop accepting,
+//!   close idle connections, let requests under way finish, end the loop.
+//!
+//! The `Waker` also tells the loop that workers have handed connections back.
+//!
+//! # Edge-triggered readiness
+//! mio is edge-triggered: an event is reported once, when the socket becomes
+//! ready. An event can arrive while its connection is at a worker, where the
+//! loop cannot act on it; the slot remembers it (`missed`) and the connection
+//! is sent to a worker again as soon as it comes back. Sockets are registered
+//! once for both directions and never re-registered. A worker that reads
+//! until `WouldBlock` (or gets a short read) has consumed the edge: new bytes
+//! bring a new event.
+//!
+//! # Deadlines
+//! Each slot has one deadline, set from the connection's [`Phase`] when it
+//! comes back (header, idle, body, write or linger timeout). Deadlines live in
+//! a min-heap with at most one live entry per slot: a later deadline only
+//! updates the slot, and the entry, when it pops early, is pushed again for
+//! the slot's current deadline. No scan of all connections ever happens.
+//!
+//! # Accept errors
+//! Aborted and reset connections are skipped. When the process is out of file
+//! descriptors, a reserve descriptor is released to accept the waiting
+//! connection, answer it `503` and close it, and taken again; if that fails
+//! the loop retries accepting after a short back-off. No accept error ends
+//! the server.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token};
+use slab::Slab;
+
+use super::worker_pool::{Connection, Done, Job, JobKind};
+use super::{Settings, Shared};
+use crate::proto::{Conn, Phase};
+
+pub(crate) const LISTENER: Token = Token(0);
+pub(crate) const WAKER: Token = Token(1);
+/// Slab key `k` is token `k + FIRST_CONN`.
+const FIRST_CONN: usize = 2;
+/// Pause before accepting again after an accept error that is not transient.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+const OVERLOADED: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+
+/// A connection's place in the loop.
+#[derive(Debug)]
+struct Slot {
+    /// `None` while the connection is at a worker.
+    conn: Option<Box<Connection>>,
+    /// An event arrived while the connection was at a worker.
+    missed: bool,
+    /// Tells this connection's heap entries from those of an earlier
+    /// connection that had the same slab key.
+    id: u64,
+    accepted: Instant,
+    /// The phase seen when the connection last came back.
+    phase: Phase,
+    /// Requests the connection had received when it last came back.
+    requests: u64,
+    deadline: Instant,
+    /// The time of this slot's live heap entry, if it has one.
+    scheduled: Option<Instant>,
+}
+
+pub(crate) struct EventLoop {
+    pub(crate) poll: Poll,
+    pub(crate) listener: Option<TcpListener>,
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) jobs: Sender<Job>,
+    pub(crate) done: Receiver<Done>,
+    slots: Slab<Slot>,
+    timers: BinaryHeap<Reverse<(Instant, usize, u64)>>,
+    next_id: u64,
+    /// A spare descriptor, released to shed a connection when out of them.
+    reserve: Option<File>,
+    /// Accepting stopped at `max_connections`.
+    accept_paused: bool,
+    accept_retry: Option<Instant>,
+    shutdown_deadline: Option<Instant>,
+}
+
+impl std::fmt::Debug for EventLoop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventLoop")
+            .field("connections", &self.slots.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl EventLoop {
+    pub(crate) fn new(
+        poll: Poll,
+        listener: TcpListener,
+        settings: Arc<Settings>,
+        shared: Arc<Shared>,
+        jobs: Sender<Job>,
+        done: Receiver<Done>,
+    ) -> EventLoop {
+        EventLoop {
+            poll,
+            listener: Some(listener),
+            settings,
+            shared,
+            jobs,
+            done,
+            slots: Slab::new(),
+            timers: BinaryHeap::new(),
+            next_id: 0,
+            reserve: File::open("/dev/null").ok(),
+            accept_paused: false,
+            accept_retry: None,
+            shutdown_deadline: None,
+        }
+    }
+
+    /// Runs until shutdown has finished.
+    pub(crate) fn run(&mut self) -> io::Result<()> {
+        let mut events = Events::with_capacity(1024);
+        loop {
+            if self.shared.shutdown.load(Ordering::Acquire) && self.shutdown_deadline.is_none() {
+                self.begin_shutdown();
+            }
+            if let Some(deadline) = self.shutdown_deadline {
+                if self.slots.is_empty() || Instant::now() >= deadline {
+                    if !self.slots.is_empty() {
+                        log::warn!("shutdown timeout: dropping {} connections", self.slots.len());
+                    }
+                    self.slots.clear();
+                    return Ok(());
+                }
+            }
+            let timeout = self.poll_timeout();
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
+            }
+            for event in &events {
+                match event.token() {
+                    LISTENER => self.accept(),
+                    WAKER => {}
+                    Token(t) => {
+                        let key = t - FIRST_CONN;
+                        let writable_only = event.is_writable()
+                            && !event.is_readable()
+                            && !event.is_read_closed()
+                            && !event.is_error();
+                        self.ready(key, writable_only);
+                    }
+                }
+            }
+            self.take_back();
+            self.expire_deadlines();
+            if self.accept_retry.is_some_and(|t| Instant::now() >= t) {
+                self.accept_retry = None;
+                self.accept();
+            }
+        }
+    }
+
+    fn poll_timeout(&self) -> Option<Duration> {
+        let next = [
+            self.timers.peek().map(|Reverse((t, _, _))| *t),
+            self.accept_retry,
+            self.shutdown_deadline,
+        ]
+        .into_iter()
+        .flatten()
+        .min()?;
+        // Round up so the loop does not wake a little early and spin.
+        Some(next.saturating_duration_since(Instant::now()) + Duration::from_millis(1))
+    }
+
+    fn accept(&mut self) {
+        loop {
+            if self.slots.len() >= self.settings.max_connections {
+                self.accept_paused = true;
+                return;
+            }
+            let Some(listener) = &self.listener else { return };
+            match listener.accept() {
+                Ok((stream, peer)) => self.register(stream, peer),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if out_of_descriptors(&e) => {
+                    if !self.shed() {
+                        self.accept_retry = Some(Instant::now() + ACCEPT_BACKOFF);
+                        return;
+                    }
+                }
+                Err(e) if transient(&e) => {}
+                Err(e) => {
+                    log::warn!("accept failed: {e}; retrying in {ACCEPT_BACKOFF:?}");
+                    self.accept_retry = Some(Instant::now() + ACCEPT_BACKOFF);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Out of descriptors: frees the reserve, accepts one waiting connection,
+    /// answers it 503 and closes it, then takes the reserve again. `false` if
+    /// that could not be done (then back off).
+    fn shed(&mut self) -> bool {
+        let Some(listener) = &self.listener else { return false };
+        if self.reserve.take().is_none() {
+            log::warn!("out of file descriptors and no reserve left");
+            return false;
+        }
+        let shed = match listener.accept() {
+            Ok((mut stream, peer)) => {
+                log::warn!("out of file descriptors: answering {peer} 503");
+                let mut scratch = [0u8; 4096];
+                let _ = stream.read(&mut scratch);
+                let _ = stream.write(OVERLOADED);
+                let _ = stream.shutdown(Shutdown::Write);
+                true
+            }
+            Err(_) => false,
+        };
+        self.reserve = File::open("/dev/null").ok();
+        shed && self.reserve.is_some()
+    }
+
+    fn register(&mut self, mut stream: TcpStream, peer: SocketAddr) {
+        if self.settings.nodelay {
+            let _ = stream.set_nodelay(true);
+        }
+        let entry = self.slots.vacant_entry();
+        let key = entry.key();
+        if let Err(e) = self.poll.registry().register(
+            &mut stream,
+            Token(key + FIRST_CONN),
+            Interest::READABLE | Interest::WRITABLE,
+        ) {
+            log::warn!("cannot register connection from {peer}: {e}");
+            return;
+        }
+        let now = Instant::now();
+        self.next_id += 1;
+        entry.insert(Slot {
+            conn: Some(Box::new(Connection {
+                stream,
+                conn: Conn::new(self.settings.limits, peer),
+                lingering: false,
+                progress: false,
+                more: false,
+                dead: false,
+            })),
+            missed: false,
+            id: self.next_id,
+            accepted: now,
+            phase: Phase::Idle,
+            requests: 0,
+            deadline: now + self.settings.header_timeout,
+            scheduled: None,
+        });
+        self.schedule(key);
+    }
+
+    /// A readiness event for the connection in slot `key`.
+    fn ready(&mut self, key: usize, writable_only: bool) {
+        let Some(slot) = self.slots.get_mut(key) else { return };
+        match &slot.conn {
+            None => slot.missed = true,
+            // Writability matters only to a connection with output waiting.
+            Some(c) if writable_only && c.conn.phase() != Phase::Write => {}
+            Some(_) => self.dispatch(key, JobKind::Ready),
+        }
+    }
+
+    fn dispatch(&mut self, key: usize, kind: JobKind) {
+        let Some(conn) = self.slots.get_mut(key).and_then(|s| s.conn.take()) else { return };
+        if let Err(err) = self.jobs.send(Job { key, conn, kind }) {
+            // The workers are gone; nothing can serve this connection.
+            let job = err.into_inner();
+            self.slots[key].conn = Some(job.conn);
+            self.close(key);
+        }
+    }
+
+    /// Takes back every connection the workers have finished with.
+    fn take_back(&mut self) {
+        self.shared.wake_pending.store(false, Ordering::Release);
+        let now = Instant::now();
+        while let Ok(Done { key, conn }) = self.done.try_recv() {
+            let phase = conn.conn.phase();
+            let (progress, more, dead) = (conn.progress, conn.more, conn.dead);
+            let Some(slot) = self.slots.get_mut(key) else { continue };
+            slot.conn = Some(conn);
+            let draining = self.shutdown_deadline.is_some();
+            if dead || phase == Phase::Closed || (draining && matches!(phase, Phase::Idle | Phase::Head)) {
+                self.close(key);
+                continue;
+            }
+            let s = &self.settings;
+            let requests = slot.conn.as_ref().map_or(0, |c| c.conn.requests());
+            let fresh = phase != slot.phase || progress;
+            let new_head = phase != slot.phase || requests != slot.requests;
+            slot.deadline = match phase {
+                Phase::Idle | Phase::Head if requests == 0 => slot.accepted + s.header_timeout,
+                Phase::Idle if fresh => now + s.idle_timeout,
+                Phase::Head if new_head => now + s.header_timeout,
+                Phase::Body if fresh => now + s.body_timeout,
+                Phase::Write if fresh => now + s.write_timeout,
+                Phase::Closing if phase != slot.phase => now + s.linger_timeout,
+                _ => slot.deadline,
+            };
+            slot.phase = phase;
+            slot.requests = requests;
+            let again = std::mem::take(&mut slot.missed) || more;
+            self.schedule(key);
+            if again {
+                self.dispatch(key, JobKind::Ready);
+            }
+        }
+    }
+
+    /// Makes sure the slot's deadline has a heap entry no later than it.
+    fn schedule(&mut self, key: usize) {
+        let slot = &mut self.slots[key];
+        if slot.scheduled.is_none_or(|t| slot.deadline < t) {
+            slot.scheduled = Some(slot.deadline);
+            self.timers.push(Reverse((slot.deadline, key, slot.id)));
+        }
+    }
+
+    fn expire_deadlines(&mut self) {
+        let now = Instant::now();
+        while let Some(&Reverse((at, key, id))) = self.timers.peek() {
+            if at > now {
+                break;
+            }
+            self.timers.pop();
+            let Some(slot) = self.slots.get_mut(key) else { continue };
+            if slot.id != id || slot.scheduled != Some(at) {
+                continue; // an entry of an earlier connection, or superseded
+            }
+            slot.scheduled = None;
+            if slot.deadline > now {
+                self.schedule(key);
+                continue;
+            }
+            let Some(c) = &slot.conn else {
+                continue; // at a worker; rescheduled when it comes back
+            };
+            match c.conn.phase() {
+                Phase::Head | Phase::Body => {
+                    log::debug!("{key}: request timeout in phase {:?}", c.conn.phase());
+                    self.dispatch(key, JobKind::Timeout);
+                }
+                phase => {
+                    log::debug!("{key}: timeout in phase {phase:?}; closing");
+                    self.close(key);
+                }
+            }
+        }
+    }
+
+    fn close(&mut self, key: usize) {
+        let slot = self.slots.remove(key);
+        if let Some(mut c) = slot.conn {
+            log::debug!(
+                "closing connection after {} requests: {:?}",
+                c.conn.requests(),
+                c.conn.close_reason()
+            );
+            let _ = self.poll.registry().deregister(&mut c.stream);
+        }
+        if self.accept_paused && self.slots.len() < self.settings.max_connections {
+            self.accept_paused = false;
+            self.accept();
+        }
+    }
+
+    fn begin_shutdown(&mut self) {
+        log::debug!("shutting down with {} connections", self.slots.len());
+        self.shutdown_deadline = Some(Instant::now() + self.settings.shutdown_timeout);
+        if let Some(mut listener) = self.listener.take() {
+            let _ = self.poll.registry().deregister(&mut listener);
+        }
+        let idle: Vec<usize> = self
+            .slots
+            .iter()
+            .filter(|(_, s)| {
+                s.conn
+                    .as_ref()
+                    .is_some_and(|c| matches!(c.conn.phase(), Phase::Idle | Phase::Head))
+            })
+            .map(|(k, _)| k)
+            .collect();
+        for key in idle {
+            self.close(key);
+        }
+    }
+}
+
+/// EMFILE, ENFILE (the same numbers on Linux, the BSDs and macOS), and
+/// ENOBUFS/ENOMEM.
+fn out_of_descriptors(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(23 | 24 | 105)) || e.kind() == io::ErrorKind::OutOfMemory
+}
+
+/// Errors that concern one waiting connection only.
+fn transient(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::Interrupted
+            | io::ErrorKind::PermissionDenied
+    ) || matches!(e.raw_os_error(), Some(71 | 110 | 113 | 101 | 100 | 92 | 112 | 64 | 95))
+}

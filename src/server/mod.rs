@@ -1,0 +1,339 @@
+//! mio and threads: moves bytes between sockets and [`proto`](crate::proto);
+//! never parses.
+
+mod config;
+mod event_loop;
+mod worker_pool;
+
+pub use config::ServerBuilder;
+
+use std::fmt;
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crossbeam_channel::Sender;
+use mio::net::TcpListener;
+use mio::{Interest, Poll, Waker};
+
+use crate::proto::Limits;
+use crate::{Request, Response};
+use event_loop::{EventLoop, LISTENER, WAKER};
+use worker_pool::{Job, WorkerPool};
+
+/// The handler, shared by the workers.
+pub(crate) type Handler = Arc<dyn Fn(&Request) -> Response + Send + Sync + 'static>;
+
+/// The settings the running server reads (from [`ServerBuilder`]).
+#[derive(Debug)]
+pub(crate) struct Settings {
+    pub(crate) workers: usize,
+    pub(crate) limits: Limits,
+    pub(crate) max_connections: usize,
+    pub(crate) header_timeout: Duration,
+    pub(crate) idle_timeout: Duration,
+    pub(crate) body_timeout: Duration,
+    pub(crate) write_timeout: Duration,
+    pub(crate) linger_timeout: Duration,
+    pub(crate) shutdown_timeout: Duration,
+    pub(crate) max_requests: Option<u64>,
+    pub(crate) nodelay: bool,
+}
+
+/// What the event loop, the workers and every [`ServerHandle`] share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) shutdown: AtomicBool,
+    waker: Waker,
+    /// A wake-up is already on its way: workers handing back many connections
+    /// wake the loop once.
+    pub(crate) wake_pending: AtomicBool,
+}
+
+impl Shared {
+    pub(crate) fn wake(&self) {
+        if !self.wake_pending.swap(true, Ordering::AcqRel) {
+            if let Err(e) = self.waker.wake() {
+                log::error!("cannot wake the event loop: {e}");
+            }
+        }
+    }
+}
+
+/// An HTTP/1.1 server: one event loop thread (the one that calls
+/// [`start`](Self::start)) and a pool of worker threads that run the handler.
+///
+/// ```no_run
+/// use mini_async_http::{AIOServer, ResponseBuilder};
+///
+/// let mut server = AIOServer::new(3, "0.0.0.0:7878", move |request| {
+///     ResponseBuilder::empty_200()
+///         .body(format!("you asked for {}", request.path()))
+///         .content_type("text/plain")
+///         .build()
+///         .unwrap()
+/// });
+/// server.start();
+/// ```
+pub struct AIOServer {
+    event_loop: Option<EventLoop>,
+    workers: WorkerPool,
+    handle: ServerHandle,
+    local_addr: SocketAddr,
+}
+
+impl fmt::Debug for AIOServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AIOServer")
+            .field("local_addr", &self.local_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AIOServer {
+    /// Binds `addr` with `workers` handler threads and the default settings of
+    /// [`ServerBuilder`].
+    ///
+    /// # Panics
+    /// If the address cannot be bound (see [`AIOServer::bind`] for the
+    /// fallible form), with the address and the OS error in the message.
+    ///
+    /// ```no_run
+    /// use mini_async_http::{AIOServer, ResponseBuilder};
+    /// let mut server = AIOServer::new(3, "0.0.0.0:7878", |_req| {
+    ///     ResponseBuilder::empty_200().body(b"Hello").build().unwrap()
+    /// });
+    /// server.start();
+    /// ```
+    pub fn new<A, F>(workers: usize, addr: A, handler: F) -> AIOServer
+    where
+        A: ToSocketAddrs + fmt::Debug,
+        F: Fn(&Request) -> Response + Send + Sync + 'static,
+    {
+        let shown = format!("{addr:?}");
+        match AIOServer::bind(workers, addr, handler) {
+            Ok(server) => server,
+            Err(e) => panic!("mini_async_http: cannot listen on {shown}: {e}"),
+        }
+    }
+
+    /// Binds `addr` with `workers` handler threads and the default settings.
+    ///
+    /// # Errors
+    /// See [`ServerBuilder::bind`].
+    ///
+    /// ```
+    /// use mini_async_http::{AIOServer, ResponseBuilder};
+    /// let taken = AIOServer::bind(1, "127.0.0.1:0", |_| ResponseBuilder::new().build().unwrap()).unwrap();
+    /// let again = AIOServer::bind(1, taken.local_addr(), |_| ResponseBuilder::new().build().unwrap());
+    /// assert_eq!(again.unwrap_err().kind(), std::io::ErrorKind::AddrInUse);
+    /// ```
+    pub fn bind<A, F>(workers: usize, addr: A, handler: F) -> io::Result<AIOServer>
+    where
+        A: ToSocketAddrs,
+        F: Fn(&Request) -> Response + Send + Sync + 'static,
+    {
+        AIOServer::builder().workers(workers).bind(addr, handler)
+    }
+
+    /// A [`ServerBuilder`] with the default settings.
+    ///
+    /// ```
+    /// let builder = mini_async_http::AIOServer::builder().workers(2);
+    /// # let _ = builder;
+    /// ```
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder::new()
+    }
+
+    pub(crate) fn from_builder<A, F>(b: ServerBuilder, addr: A, handler: F) -> io::Result<AIOServer>
+    where
+        A: ToSocketAddrs,
+        F: Fn(&Request) -> Response + Send + Sync + 'static,
+    {
+        if b.workers == 0 {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "workers must be at least 1"));
+        }
+        let mut listener = bind_first(addr)?;
+        let local_addr = listener.local_addr()?;
+        let poll = Poll::new()?;
+        poll.registry().register(&mut listener, LISTENER, Interest::READABLE)?;
+        let shared = Arc::new(Shared {
+            shutdown: AtomicBool::new(false),
+            waker: Waker::new(poll.registry(), WAKER)?,
+            wake_pending: AtomicBool::new(false),
+        });
+        let settings = Arc::new(Settings {
+            workers: b.workers,
+            limits: b.limits,
+            max_connections: b.max_connections,
+            header_timeout: b.header_timeout,
+            idle_timeout: b.idle_timeout,
+            body_timeout: b.body_timeout,
+            write_timeout: b.write_timeout,
+            linger_timeout: b.linger_timeout,
+            shutdown_timeout: b.shutdown_timeout,
+            max_requests: b.max_requests,
+            nodelay: b.nodelay,
+        });
+        let handler: Handler = Arc::new(handler);
+        let (done_tx, done_rx) = crossbeam_channel::unbounded();
+        let (workers, jobs): (WorkerPool, Sender<Job>) =
+            WorkerPool::spawn(&settings, &handler, &shared, &done_tx)?;
+        drop(done_tx);
+        let event_loop = EventLoop::new(poll, listener, settings, Arc::clone(&shared), jobs, done_rx);
+        Ok(AIOServer {
+            event_loop: Some(event_loop),
+            workers,
+            handle: ServerHandle { shared },
+            local_addr,
+        })
+    }
+
+    /// The address the server listens on (useful after binding port 0).
+    ///
+    /// ```
+    /// use mini_async_http::{AIOServer, ResponseBuilder};
+    /// let server = AIOServer::bind(1, "127.0.0.1:0", |_| ResponseBuilder::new().build().unwrap()).unwrap();
+    /// assert!(server.local_addr().ip().is_loopback());
+    /// ```
+    #[must_use]
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// A handle that can shut the server down from another thread.
+    ///
+    /// ```
+    /// use mini_async_http::{AIOServer, ResponseBuilder};
+    /// let mut server = AIOServer::bind(1, "127.0.0.1:0", |_| ResponseBuilder::new().build().unwrap()).unwrap();
+    /// let handle = server.handle();
+    /// let thread = std::thread::spawn(move || server.start());
+    /// handle.shutdown();
+    /// thread.join().unwrap();
+    /// ```
+    #[must_use]
+    pub fn handle(&self) -> ServerHandle {
+        self.handle.clone()
+    }
+
+    /// Runs the event loop on this thread until the server is shut down
+    /// ([`ServerHandle::shutdown`]), then waits for the workers to finish.
+    /// Calling it again after it has returned returns at once.
+    ///
+    /// An error of the poller itself (not of a connection) ends the loop and
+    /// is logged at `error` level.
+    ///
+    /// ```no_run
+    /// use mini_async_http::{AIOServer, ResponseBuilder};
+    /// let mut server = AIOServer::new(2, "127.0.0.1:8080", |_| ResponseBuilder::new().build().unwrap());
+    /// server.start();
+    /// ```
+    pub fn start(&mut self) {
+        let Some(mut event_loop) = self.event_loop.take() else { return };
+        log::debug!("listening on {}", self.local_addr);
+        if let Err(e) = event_loop.run() {
+            log::error!("event loop failed: {e}");
+        }
+        // Dropping the loop drops the job sender: workers end after their job.
+        drop(event_loop);
+        self.workers.join();
+        log::debug!("server on {} stopped", self.local_addr);
+    }
+
+    /// Shuts the server down gracefully on SIGINT or SIGTERM (a second signal
+    /// exits the process at once, with status 130).
+    ///
+    /// # Errors
+    /// If the signal handlers cannot be installed.
+    ///
+    /// ```no_run
+    /// use mini_async_http::{AIOServer, ResponseBuilder};
+    /// let mut server = AIOServer::new(2, "127.0.0.1:8080", |_| ResponseBuilder::new().build().unwrap());
+    /// server.shutdown_on_signals().unwrap();
+    /// server.start(); // returns after Ctrl-C
+    /// ```
+    #[cfg(feature = "signals")]
+    pub fn shutdown_on_signals(&self) -> io::Result<()> {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
+        let handle = self.handle();
+        std::thread::Builder::new()
+            .name("mini-http-signals".into())
+            .spawn(move || {
+                let mut seen = 0;
+                for signal in signals.forever() {
+                    seen += 1;
+                    if seen > 1 {
+                        std::process::exit(130);
+                    }
+                    log::info!("signal {signal}: shutting down");
+                    handle.shutdown();
+                }
+            })?;
+        Ok(())
+    }
+}
+
+/// Binds the first address of `addr` that can be bound.
+fn bind_first<A: ToSocketAddrs>(addr: A) -> io::Result<TcpListener> {
+    let mut last = None;
+    for a in addr.to_socket_addrs()? {
+        match TcpListener::bind(a) {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "address resolved to nothing")))
+}
+
+/// Shuts a running [`AIOServer`] down from any thread.
+///
+/// `shutdown` stops accepting at once (new connections are refused), closes
+/// idle keep-alive connections, lets requests under way finish and be written
+/// (with `Connection: close`), then makes `start` return; the wait is bounded
+/// by [`ServerBuilder::shutdown_timeout`].
+///
+/// ```
+/// use mini_async_http::{AIOServer, ResponseBuilder};
+/// let mut server = AIOServer::bind(1, "127.0.0.1:0", |_| ResponseBuilder::new().build().unwrap()).unwrap();
+/// let handle = server.handle();
+/// handle.shutdown(); // before start: start returns at once
+/// server.start();
+/// assert!(handle.is_shutdown());
+/// ```
+#[derive(Clone, Debug)]
+pub struct ServerHandle {
+    shared: Arc<Shared>,
+}
+
+impl ServerHandle {
+    /// Starts a graceful shutdown; returns at once.
+    ///
+    /// ```
+    /// # use mini_async_http::{AIOServer, ResponseBuilder};
+    /// # let server = AIOServer::bind(1, "127.0.0.1:0", |_| ResponseBuilder::new().build().unwrap()).unwrap();
+    /// server.handle().shutdown();
+    /// ```
+    pub fn shutdown(&self) {
+        self.shared.shutdown.store(true, Ordering::Release);
+        self.shared.wake_pending.store(true, Ordering::Release);
+        if let Err(e) = self.shared.waker.wake() {
+            log::error!("cannot wake the event loop: {e}");
+        }
+    }
+
+    /// Whether [`shutdown`](Self::shutdown) has been called.
+    ///
+    /// ```
+    /// # use mini_async_http::{AIOServer, ResponseBuilder};
+    /// # let server = AIOServer::bind(1, "127.0.0.1:0", |_| ResponseBuilder::new().build().unwrap()).unwrap();
+    /// assert!(!server.handle().is_shutdown());
+    /// ```
+    #[must_use]
+    pub fn is_shutdown(&self) -> bool {
+        self.shared.shutdown.load(Ordering::Acquire)
+    }
+}

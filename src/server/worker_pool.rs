@@ -1,0 +1,276 @@
+//! N threads that run the handler. A [`Job`] carries a connection's ownership
+//! (socket and protocol state) to a worker; the worker reads until the socket
+//! would block, answers every complete request, writes what the socket takes,
+//! and sends the connection back to the event loop in a [`Done`]. Workers
+//! never wait on a socket: a slow client costs a worker one non-blocking pass.
+
+use std::io::{self, Read, Write};
+use std::net::Shutdown;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{Receiver, Sender};
+use mio::net::TcpStream;
+
+use super::{Handler, Settings, Shared};
+use crate::proto::{BufferPool, Conn, Ctx, Phase, http_date};
+
+/// Read/process/write rounds one job may take before the connection goes
+/// back to the event loop, so one pipelining client cannot keep a worker.
+const MAX_ROUNDS: u32 = 16;
+/// Bytes a lingering close discards per job.
+const MAX_LINGER_BYTES: usize = 256 * 1024;
+
+/// A connection and everything the worker needs to serve it.
+#[derive(Debug)]
+pub(crate) struct Connection {
+    pub(crate) stream: TcpStream,
+    pub(crate) conn: Conn,
+    /// The write side has been shut down; input is being discarded.
+    pub(crate) lingering: bool,
+    /// Bytes moved in the last job (deadlines restart on progress).
+    pub(crate) progress: bool,
+    /// The job stopped at its round limit with work possibly left.
+    pub(crate) more: bool,
+    /// The socket failed or the client is gone: close it.
+    pub(crate) dead: bool,
+}
+
+/// What a worker is asked to do with a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JobKind {
+    /// The socket is ready: read, answer, write.
+    Ready,
+    /// A head or body deadline passed: answer 408.
+    Timeout,
+}
+
+#[derive(Debug)]
+pub(crate) struct Job {
+    pub(crate) key: usize,
+    pub(crate) conn: Box<Connection>,
+    pub(crate) kind: JobKind,
+}
+
+/// A connection coming back to the event loop.
+#[derive(Debug)]
+pub(crate) struct Done {
+    pub(crate) key: usize,
+    pub(crate) conn: Box<Connection>,
+}
+
+/// The worker threads; dropping the pool ends and joins them.
+#[derive(Debug)]
+pub(crate) struct WorkerPool {
+    jobs: Option<Sender<Job>>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl WorkerPool {
+    pub(crate) fn spawn(
+        settings: &Arc<Settings>,
+        handler: &Handler,
+        shared: &Arc<Shared>,
+        done: &Sender<Done>,
+    ) -> io::Result<(WorkerPool, Sender<Job>)> {
+        let (jobs_tx, jobs_rx) = crossbeam_channel::unbounded::<Job>();
+        let mut pool = WorkerPool {
+            jobs: Some(jobs_tx.clone()),
+            threads: Vec::new(),
+        };
+        for i in 0..settings.workers {
+            let worker = Worker {
+                jobs: jobs_rx.clone(),
+                done: done.clone(),
+                handler: Arc::clone(handler),
+                settings: Arc::clone(settings),
+                shared: Arc::clone(shared),
+                pool: BufferPool::default(),
+            };
+            let thread = std::thread::Builder::new()
+                .name(format!("mini-http-worker-{i}"))
+                .spawn(move || worker.run())?;
+            pool.threads.push(thread);
+        }
+        Ok((pool, jobs_tx))
+    }
+
+    /// Ends the threads once their current job is done.
+    pub(crate) fn join(&mut self) {
+        self.jobs = None;
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for WorkerPool {
+    fn drop(&mut self) {
+        self.join();
+    }
+}
+
+struct Worker {
+    jobs: Receiver<Job>,
+    done: Sender<Done>,
+    handler: Handler,
+    settings: Arc<Settings>,
+    shared: Arc<Shared>,
+    pool: BufferPool,
+}
+
+impl Worker {
+    fn run(mut self) {
+        // Ends when every sender is gone: the pool's and the event loop's.
+        while let Ok(Job { key, mut conn, kind }) = self.jobs.recv() {
+            conn.progress = false;
+            conn.more = false;
+            let date = http_date();
+            let ctx = Ctx {
+                date: &date,
+                draining: self.shared.shutdown.load(Ordering::Acquire),
+                keep_alive_timeout: Some(self.settings.idle_timeout.as_secs()),
+                max_requests: self.settings.max_requests,
+            };
+            if kind == JobKind::Timeout {
+                conn.conn.timeout(&ctx);
+            }
+            self.drive(&mut conn, &ctx);
+            conn.conn.release(&mut self.pool);
+            if self.done.send(Done { key, conn }).is_err() {
+                return; // the event loop has ended
+            }
+            self.shared.wake();
+        }
+    }
+
+    /// Moves bytes until the socket would block, the connection is done, or
+    /// the round limit is reached.
+    fn drive(&mut self, c: &mut Connection, ctx: &Ctx<'_>) {
+        // Set once a read came back short or would block: the socket is drained
+        // and, being edge-triggered, will report new bytes with a new event.
+        let mut drained = false;
+        for _ in 0..MAX_ROUNDS {
+            if !write_out(c) {
+                c.dead = true;
+                return;
+            }
+            match c.conn.phase() {
+                Phase::Write | Phase::Closed => return,
+                Phase::Closing => {
+                    linger(c);
+                    return;
+                }
+                Phase::Idle | Phase::Head | Phase::Body if drained => return,
+                Phase::Idle | Phase::Head | Phase::Body => {}
+            }
+            match read_in(c, &mut self.pool) {
+                ReadOutcome::Fatal => {
+                    c.dead = true;
+                    return;
+                }
+                ReadOutcome::Nothing => return,
+                ReadOutcome::Got { drained: d } => {
+                    drained = d;
+                    c.conn.process(&*self.handler, ctx);
+                }
+            }
+        }
+        c.more = true;
+    }
+}
+
+enum ReadOutcome {
+    /// No byte read: would block, or no input wanted now.
+    Nothing,
+    /// Bytes (or end of input) arrived; `drained` if the socket is now empty.
+    Got { drained: bool },
+    /// The socket failed.
+    Fatal,
+}
+
+fn read_in(c: &mut Connection, pool: &mut BufferPool) -> ReadOutcome {
+    let mut got = false;
+    loop {
+        let Some(buf) = c.conn.read_buf(pool) else {
+            return if got { ReadOutcome::Got { drained: false } } else { ReadOutcome::Nothing };
+        };
+        let room = buf.len();
+        match c.stream.read(buf) {
+            Ok(0) => {
+                c.conn.read_eof();
+                return ReadOutcome::Got { drained: true };
+            }
+            Ok(n) => {
+                c.conn.advance_read(n);
+                c.progress = true;
+                got = true;
+                if n < room {
+                    return ReadOutcome::Got { drained: true };
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                return if got { ReadOutcome::Got { drained: true } } else { ReadOutcome::Nothing };
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                log::debug!("read error: {e}");
+                return ReadOutcome::Fatal;
+            }
+        }
+    }
+}
+
+/// Writes pending output until done or the socket would block; `false` if
+/// the socket failed.
+fn write_out(c: &mut Connection) -> bool {
+    while !c.conn.output().is_empty() {
+        match c.stream.write(c.conn.output()) {
+            Ok(0) => return false,
+            Ok(n) => {
+                c.conn.advance_write(n);
+                c.progress = true;
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                log::debug!("write error: {e}");
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Lingering close: shut down the write side so the client sees the end of
+/// the last response, then discard what it still sends until it closes, so
+/// that unread input does not make the kernel send a reset that could destroy
+/// the response before the client reads it.
+fn linger(c: &mut Connection) {
+    if !c.lingering {
+        c.lingering = true;
+        if c.stream.shutdown(Shutdown::Write).is_err() {
+            c.dead = true;
+            return;
+        }
+    }
+    let mut scratch = [0u8; 8192];
+    let mut discarded = 0;
+    while discarded < MAX_LINGER_BYTES {
+        match c.stream.read(&mut scratch) {
+            Ok(0) => {
+                c.dead = true;
+                return;
+            }
+            Ok(n) => discarded += n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => {
+                c.dead = true;
+                return;
+            }
+        }
+    }
+    c.more = true;
+}
