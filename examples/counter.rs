@@ -7,7 +7,10 @@ use std::sync::{Arc, Mutex};
 /// Starts the server and serves until Ctrl-C.
 pub fn main() {
     env_logger::init();
-    let port: u16 = std::env::args().nth(1).and_then(|p| p.parse().ok()).unwrap_or(7878);
+    let port: u16 = std::env::args()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(7878);
     let counter = Arc::from(Mutex::from(0));
 
     let mut server = AIOServer::new(3, ("0.0.0.0", port), move |_request| {
@@ -24,7 +27,9 @@ pub fn main() {
             .unwrap()
     });
     #[cfg(feature = "signals")]
-    server.shutdown_on_signals().expect("install signal handlers");
+    server
+        .shutdown_on_signals()
+        .expect("install signal handlers");
     println!("listening on http://{}", server.local_addr());
     server.start();
 }

@@ -16,7 +16,11 @@ use mini_async_http::{AIOServer, Method, Request, Response, ResponseBuilder};
 fn echo(req: &Request) -> Response {
     if req.method() == &Method::Get {
         if let Some(code) = req.path().strip_prefix("/status/") {
-            if let Some(resp) = code.parse().ok().and_then(|c| ResponseBuilder::new().status(c).build().ok()) {
+            if let Some(resp) = code
+                .parse()
+                .ok()
+                .and_then(|c| ResponseBuilder::new().status(c).build().ok())
+            {
                 return resp;
             }
         }
@@ -33,13 +37,18 @@ fn echo(req: &Request) -> Response {
 /// Starts the server and serves until Ctrl-C.
 pub fn main() {
     env_logger::init();
-    let port: u16 = std::env::args().nth(1).and_then(|p| p.parse().ok()).unwrap_or(7878);
+    let port: u16 = std::env::args()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(7878);
     let mut server = AIOServer::bind(3, ("127.0.0.1", port), echo).unwrap_or_else(|e| {
         eprintln!("echo: cannot listen on 127.0.0.1:{port}: {e}");
         std::process::exit(1);
     });
     #[cfg(feature = "signals")]
-    server.shutdown_on_signals().expect("install signal handlers");
+    server
+        .shutdown_on_signals()
+        .expect("install signal handlers");
     println!("listening on {}", server.local_addr());
     std::io::stdout().flush().expect("stdout");
     server.start();

@@ -9,7 +9,10 @@ use mini_async_http::{AIOServer, ResponseBuilder};
 /// Starts the server and serves until Ctrl-C.
 pub fn main() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
-    let port: u16 = std::env::args().nth(1).and_then(|p| p.parse().ok()).unwrap_or(7878);
+    let port: u16 = std::env::args()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(7878);
 
     let mut server = AIOServer::new(3, ("0.0.0.0", port), move |_request| {
         ResponseBuilder::empty_200()
@@ -19,7 +22,9 @@ pub fn main() {
             .unwrap()
     });
     #[cfg(feature = "signals")]
-    server.shutdown_on_signals().expect("install signal handlers");
+    server
+        .shutdown_on_signals()
+        .expect("install signal handlers");
     println!("listening on http://{}", server.local_addr());
     server.start();
     println!("stopped");

@@ -56,10 +56,10 @@
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use super::Error;
 use super::decode::BodyDecoder;
 use super::encode::{self, CONTINUE, Framing};
 use super::parse::{self, Head, Limits};
-use super::Error;
 use crate::http::{Method, Request, Response, Version};
 
 /// Size of a new input buffer.
@@ -108,6 +108,7 @@ impl Buffers {
 
 /// Spare [`Buffers`], one pool per worker thread.
 #[derive(Debug, Default)]
+#[allow(clippy::vec_box)] // boxes move into a `Conn` without copying
 pub struct BufferPool {
     spare: Vec<Box<Buffers>>,
 }
@@ -475,7 +476,11 @@ impl Conn {
         let bufs = self.bufs.as_mut().expect("buffers present");
         let request = &bufs.request;
         let resp = catch_unwind(AssertUnwindSafe(|| handler(request))).unwrap_or_else(|_| {
-            log::error!("handler panicked on {} {}; answering 500", request.method, request.target);
+            log::error!(
+                "handler panicked on {} {}; answering 500",
+                request.method,
+                request.target
+            );
             Response::plain(500, "Internal Server Error\n")
         });
         let handler_close = resp

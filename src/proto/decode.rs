@@ -91,7 +91,9 @@ impl BodyDecoder {
     ) -> Result<(usize, bool), Error> {
         match self {
             BodyDecoder::Length(remaining) => {
-                let n = input.len().min(usize::try_from(*remaining).unwrap_or(usize::MAX));
+                let n = input
+                    .len()
+                    .min(usize::try_from(*remaining).unwrap_or(usize::MAX));
                 body.extend_from_slice(&input[..n]);
                 *remaining -= n as u64;
                 Ok((n, *remaining == 0))
@@ -267,8 +269,14 @@ mod tests {
             decode_all_splits(b"10000000000000000\r\n"),
             Err(Error::InvalidChunkSize)
         );
-        assert_eq!(decode_all_splits(b"3\nabc\r\n"), Err(Error::InvalidChunkDelimiter));
-        assert_eq!(decode_all_splits(b"3\r\nabcX\r\n"), Err(Error::InvalidChunkDelimiter));
+        assert_eq!(
+            decode_all_splits(b"3\nabc\r\n"),
+            Err(Error::InvalidChunkDelimiter)
+        );
+        assert_eq!(
+            decode_all_splits(b"3\r\nabcX\r\n"),
+            Err(Error::InvalidChunkDelimiter)
+        );
         assert_eq!(
             decode_pieces(&[b"ffff\r\n"]).map(|_| ()),
             Ok(()).and(Err(Error::Timeout))

@@ -104,7 +104,11 @@ mod tests {
 
     #[test]
     fn hello() {
-        let resp = ResponseBuilder::empty_200().body("Hello").content_type("text/plain").build().unwrap();
+        let resp = ResponseBuilder::empty_200()
+            .body("Hello")
+            .content_type("text/plain")
+            .build()
+            .unwrap();
         let mut out = Vec::new();
         encode(&resp, &framing(false, false), &mut out);
         assert_eq!(

@@ -133,9 +133,7 @@ impl fmt::Display for Error {
             Error::InvalidHost => "invalid Host header",
             Error::InvalidContentLength => "invalid Content-Length",
             Error::ConflictingContentLength => "conflicting Content-Length values",
-            Error::ContentLengthWithTransferEncoding => {
-                "both Content-Length and Transfer-Encoding"
-            }
+            Error::ContentLengthWithTransferEncoding => "both Content-Length and Transfer-Encoding",
             Error::TransferEncodingInHttp10 => "Transfer-Encoding in an HTTP/1.0 request",
             Error::InvalidTransferEncoding => "chunked must be the last transfer coding, once",
             Error::UnsupportedTransferCoding => "unsupported transfer coding",

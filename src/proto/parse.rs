@@ -11,6 +11,7 @@ use crate::http::{Method, Request, Version};
 pub const MAX_HEADERS_CAP: usize = 512;
 
 /// Limits on what one request may make the server hold.
+#[allow(clippy::struct_field_names)] // `max_` says what each one is
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Bytes of request line plus field lines plus the empty line.
@@ -102,7 +103,11 @@ pub fn parse_head(buf: &[u8], limits: &Limits, req: &mut Request) -> Result<Head
         return Err(Error::Malformed(httparse::Error::Token));
     };
     req.method = Method::from_token(method).ok_or(Error::Malformed(httparse::Error::Token))?;
-    req.version = if minor == 0 { Version::Http10 } else { Version::Http11 };
+    req.version = if minor == 0 {
+        Version::Http10
+    } else {
+        Version::Http11
+    };
     check_target(&req.method, target)?;
     req.target.push_str(target);
 
@@ -126,14 +131,18 @@ fn check_target(method: &Method, target: &str) -> Result<(), Error> {
         Method::Options if target == "*" => true,
         _ => target.starts_with('/') || absolute_form(target),
     };
-    if ok { Ok(()) } else { Err(Error::InvalidTarget) }
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidTarget)
+    }
 }
 
 /// `scheme "://" ...` with an RFC 3986 scheme.
 fn absolute_form(target: &str) -> bool {
     match target.find("://") {
         Some(i) if i > 0 => {
-            let scheme = target[..i].as_bytes();
+            let scheme = &target.as_bytes()[..i];
             scheme[0].is_ascii_alphabetic()
                 && scheme
                     .iter()
@@ -146,7 +155,9 @@ fn absolute_form(target: &str) -> bool {
 /// `uri-host [ ":" port ]` (RFC 9110 §7.2); an empty value is allowed.
 fn valid_host(host: &str) -> bool {
     let (name, port) = if let Some(rest) = host.strip_prefix('[') {
-        let Some(end) = rest.find(']') else { return false };
+        let Some(end) = rest.find(']') else {
+            return false;
+        };
         let literal = &rest[..end];
         if literal.is_empty()
             || !literal
@@ -174,6 +185,7 @@ fn valid_host(host: &str) -> bool {
 }
 
 /// The framing facts gathered from the fields, one field at a time.
+#[allow(clippy::struct_excessive_bools)] // one flag per field seen
 #[derive(Default)]
 struct Framing {
     hosts: u32,
@@ -219,7 +231,11 @@ impl Framing {
                     continue;
                 }
                 // A coding may carry parameters (`;q=…`); only its name matters.
-                let name = coding.split(';').next().unwrap_or("").trim_matches([' ', '\t']);
+                let name = coding
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim_matches([' ', '\t']);
                 if name.eq_ignore_ascii_case("chunked") {
                     self.chunked_count += 1;
                     self.chunked_last = true;
@@ -238,7 +254,10 @@ impl Framing {
                 }
             }
         } else if name.eq_ignore_ascii_case("expect") {
-            if value.trim_matches([' ', '\t']).eq_ignore_ascii_case("100-continue") {
+            if value
+                .trim_matches([' ', '\t'])
+                .eq_ignore_ascii_case("100-continue")
+            {
                 self.expect_continue = true;
             } else {
                 self.expect_other = true;
@@ -330,19 +349,26 @@ mod tests {
 
     #[test]
     fn content_length_lists() {
-        let (head, _) = parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\n").unwrap();
+        let (head, _) =
+            parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\n").unwrap();
         assert_eq!(head.body, BodyLength::Length(5));
         for bad in ["+5", "-1", "0x5", "5 5", "", "99999999999999999999999"] {
             let raw = format!("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {bad}\r\n\r\n");
-            assert_eq!(parse(&raw).unwrap_err(), Error::InvalidContentLength, "{bad}");
+            assert_eq!(
+                parse(&raw).unwrap_err(),
+                Error::InvalidContentLength,
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn transfer_codings() {
         let te = |v: &str| {
-            parse(&format!("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: {v}\r\n\r\n"))
-                .map(|(h, _)| h.body)
+            parse(&format!(
+                "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: {v}\r\n\r\n"
+            ))
+            .map(|(h, _)| h.body)
         };
         assert_eq!(te("chunked"), Ok(BodyLength::Chunked));
         assert_eq!(te("Chunked"), Ok(BodyLength::Chunked));

@@ -238,6 +238,6 @@ impl ServerBuilder {
         A: ToSocketAddrs,
         F: Fn(&Request) -> Response + Send + Sync + 'static,
     {
-        AIOServer::from_builder(self, addr, handler)
+        AIOServer::from_builder(&self, addr, handler)
     }
 }

@@ -59,7 +59,8 @@ pub(crate) const WAKER: Token = Token(1);
 const FIRST_CONN: usize = 2;
 /// Pause before accepting again after an accept error that is not transient.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
-const OVERLOADED: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+const OVERLOADED: &[u8] =
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 
 /// A connection's place in the loop.
 #[derive(Debug)]
@@ -143,7 +144,10 @@ impl EventLoop {
             if let Some(deadline) = self.shutdown_deadline {
                 if self.slots.is_empty() || Instant::now() >= deadline {
                     if !self.slots.is_empty() {
-                        log::warn!("shutdown timeout: dropping {} connections", self.slots.len());
+                        log::warn!(
+                            "shutdown timeout: dropping {} connections",
+                            self.slots.len()
+                        );
                     }
                     self.slots.clear();
                     return Ok(());
@@ -198,7 +202,9 @@ impl EventLoop {
                 self.accept_paused = true;
                 return;
             }
-            let Some(listener) = &self.listener else { return };
+            let Some(listener) = &self.listener else {
+                return;
+            };
             match listener.accept() {
                 Ok((stream, peer)) => self.register(stream, peer),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
@@ -222,7 +228,9 @@ impl EventLoop {
     /// answers it 503 and closes it, then takes the reserve again. `false` if
     /// that could not be done (then back off).
     fn shed(&mut self) -> bool {
-        let Some(listener) = &self.listener else { return false };
+        let Some(listener) = &self.listener else {
+            return false;
+        };
         if self.reserve.take().is_none() {
             log::warn!("out of file descriptors and no reserve left");
             return false;
@@ -280,7 +288,9 @@ impl EventLoop {
 
     /// A readiness event for the connection in slot `key`.
     fn ready(&mut self, key: usize, writable_only: bool) {
-        let Some(slot) = self.slots.get_mut(key) else { return };
+        let Some(slot) = self.slots.get_mut(key) else {
+            return;
+        };
         match &slot.conn {
             None => slot.missed = true,
             // Writability matters only to a connection with output waiting.
@@ -290,7 +300,9 @@ impl EventLoop {
     }
 
     fn dispatch(&mut self, key: usize, kind: JobKind) {
-        let Some(conn) = self.slots.get_mut(key).and_then(|s| s.conn.take()) else { return };
+        let Some(conn) = self.slots.get_mut(key).and_then(|s| s.conn.take()) else {
+            return;
+        };
         if let Err(err) = self.jobs.send(Job { key, conn, kind }) {
             // The workers are gone; nothing can serve this connection.
             let job = err.into_inner();
@@ -306,10 +318,15 @@ impl EventLoop {
         while let Ok(Done { key, conn }) = self.done.try_recv() {
             let phase = conn.conn.phase();
             let (progress, more, dead) = (conn.progress, conn.more, conn.dead);
-            let Some(slot) = self.slots.get_mut(key) else { continue };
+            let Some(slot) = self.slots.get_mut(key) else {
+                continue;
+            };
             slot.conn = Some(conn);
             let draining = self.shutdown_deadline.is_some();
-            if dead || phase == Phase::Closed || (draining && matches!(phase, Phase::Idle | Phase::Head)) {
+            if dead
+                || phase == Phase::Closed
+                || (draining && matches!(phase, Phase::Idle | Phase::Head))
+            {
                 self.close(key);
                 continue;
             }
@@ -352,7 +369,9 @@ impl EventLoop {
                 break;
             }
             self.timers.pop();
-            let Some(slot) = self.slots.get_mut(key) else { continue };
+            let Some(slot) = self.slots.get_mut(key) else {
+                continue;
+            };
             if slot.id != id || slot.scheduled != Some(at) {
                 continue; // an entry of an earlier connection, or superseded
             }
@@ -429,5 +448,8 @@ fn transient(e: &io::Error) -> bool {
             | io::ErrorKind::ConnectionReset
             | io::ErrorKind::Interrupted
             | io::ErrorKind::PermissionDenied
-    ) || matches!(e.raw_os_error(), Some(71 | 110 | 113 | 101 | 100 | 92 | 112 | 64 | 95))
+    ) || matches!(
+        e.raw_os_error(),
+        Some(71 | 110 | 113 | 101 | 100 | 92 | 112 | 64 | 95)
+    )
 }

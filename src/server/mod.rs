@@ -148,18 +148,26 @@ impl AIOServer {
         ServerBuilder::new()
     }
 
-    pub(crate) fn from_builder<A, F>(b: ServerBuilder, addr: A, handler: F) -> io::Result<AIOServer>
+    pub(crate) fn from_builder<A, F>(
+        b: &ServerBuilder,
+        addr: A,
+        handler: F,
+    ) -> io::Result<AIOServer>
     where
         A: ToSocketAddrs,
         F: Fn(&Request) -> Response + Send + Sync + 'static,
     {
         if b.workers == 0 {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "workers must be at least 1"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "workers must be at least 1",
+            ));
         }
         let mut listener = bind_first(addr)?;
         let local_addr = listener.local_addr()?;
         let poll = Poll::new()?;
-        poll.registry().register(&mut listener, LISTENER, Interest::READABLE)?;
+        poll.registry()
+            .register(&mut listener, LISTENER, Interest::READABLE)?;
         let shared = Arc::new(Shared {
             shutdown: AtomicBool::new(false),
             waker: Waker::new(poll.registry(), WAKER)?,
@@ -183,7 +191,8 @@ impl AIOServer {
         let (workers, jobs): (WorkerPool, Sender<Job>) =
             WorkerPool::spawn(&settings, &handler, &shared, &done_tx)?;
         drop(done_tx);
-        let event_loop = EventLoop::new(poll, listener, settings, Arc::clone(&shared), jobs, done_rx);
+        let event_loop =
+            EventLoop::new(poll, listener, settings, Arc::clone(&shared), jobs, done_rx);
         Ok(AIOServer {
             event_loop: Some(event_loop),
             workers,
@@ -232,7 +241,9 @@ impl AIOServer {
     /// server.start();
     /// ```
     pub fn start(&mut self) {
-        let Some(mut event_loop) = self.event_loop.take() else { return };
+        let Some(mut event_loop) = self.event_loop.take() else {
+            return;
+        };
         log::debug!("listening on {}", self.local_addr);
         if let Err(e) = event_loop.run() {
             log::error!("event loop failed: {e}");
@@ -286,7 +297,9 @@ fn bind_first<A: ToSocketAddrs>(addr: A) -> io::Result<TcpListener> {
             Err(e) => last = Some(e),
         }
     }
-    Err(last.unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "address resolved to nothing")))
+    Err(last.unwrap_or_else(|| {
+        io::Error::new(io::ErrorKind::InvalidInput, "address resolved to nothing")
+    }))
 }
 
 /// Shuts a running [`AIOServer`] down from any thread.

@@ -23,6 +23,7 @@ const MAX_ROUNDS: u32 = 16;
 const MAX_LINGER_BYTES: usize = 256 * 1024;
 
 /// A connection and everything the worker needs to serve it.
+#[allow(clippy::struct_excessive_bools)] // independent facts of one job
 #[derive(Debug)]
 pub(crate) struct Connection {
     pub(crate) stream: TcpStream,
@@ -123,7 +124,12 @@ struct Worker {
 impl Worker {
     fn run(mut self) {
         // Ends when every sender is gone: the pool's and the event loop's.
-        while let Ok(Job { key, mut conn, kind }) = self.jobs.recv() {
+        while let Ok(Job {
+            key,
+            mut conn,
+            kind,
+        }) = self.jobs.recv()
+        {
             conn.progress = false;
             conn.more = false;
             let date = http_date();
@@ -194,7 +200,11 @@ fn read_in(c: &mut Connection, pool: &mut BufferPool) -> ReadOutcome {
     let mut got = false;
     loop {
         let Some(buf) = c.conn.read_buf(pool) else {
-            return if got { ReadOutcome::Got { drained: false } } else { ReadOutcome::Nothing };
+            return if got {
+                ReadOutcome::Got { drained: false }
+            } else {
+                ReadOutcome::Nothing
+            };
         };
         let room = buf.len();
         match c.stream.read(buf) {
@@ -211,7 +221,11 @@ fn read_in(c: &mut Connection, pool: &mut BufferPool) -> ReadOutcome {
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                return if got { ReadOutcome::Got { drained: true } } else { ReadOutcome::Nothing };
+                return if got {
+                    ReadOutcome::Got { drained: true }
+                } else {
+                    ReadOutcome::Nothing
+                };
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => {
