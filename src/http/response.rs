@@ -333,7 +333,26 @@ impl Error for BuildError {}
 
 /// `tchar` of RFC 9110 §5.6.2.
 fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+    TCHAR[usize::from(b)]
+}
+
+/// Lookup table of `tchar` (a table: this runs for every header name built).
+static TCHAR: [bool; 256] = byte_set(b"!#$%&'*+-.^_`|~");
+
+/// The bytes of `extra` plus ASCII letters and digits, as a lookup table.
+pub(crate) const fn byte_set(extra: &[u8]) -> [bool; 256] {
+    let mut set = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        set[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        set[extra[i] as usize] = true;
+        i += 1;
+    }
+    set
 }
 
 /// A non-empty RFC 9110 token.

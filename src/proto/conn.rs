@@ -413,22 +413,36 @@ impl Conn {
         if avail.is_empty() || avail == b"\r" {
             return Ok(None);
         }
-        let Some(head_len) = find_head_end(avail, self.scanned) else {
-            self.scanned = avail.len().saturating_sub(3);
-            if avail.len() >= self.limits.max_head_bytes {
-                return Err(Error::HeadTooLarge);
+        // Only the first `max_head_bytes` are ever parsed, so the answer (400
+        // for bytes httparse rejects, 431 for a head that does not end within
+        // the limit) does not depend on how the bytes were split into reads.
+        // Parse at once when the buffered head has doubled since the last try
+        // (at first, always: a complete head is found and parsed in one
+        // pass), else only once its end has arrived, the limit is reached or
+        // the input ended: a head trickling in byte by byte costs O(n) in
+        // all, and garbage is still refused early.
+        let max_head = self.limits.max_head_bytes;
+        let window = &avail[..avail.len().min(max_head)];
+        let try_now = window.len() >= self.next_check
+            || avail.len() >= max_head
+            || self.read_eof
+            || find_head_end(window, self.scanned);
+        let parsed = if try_now {
+            bufs.request.clear();
+            parse::parse_head(window, &self.limits, &mut bufs.request)?
+        } else {
+            None
+        };
+        let Some(head) = parsed else {
+            self.scanned = window.len().saturating_sub(3);
+            if try_now {
+                self.next_check = window.len() * 2;
             }
-            if avail.len() >= self.next_check {
-                parse::check_partial(avail, &self.limits)?;
-                self.next_check = avail.len() * 2;
+            if avail.len() >= max_head {
+                return Err(Error::HeadTooLarge);
             }
             return Ok(None);
         };
-        if head_len > self.limits.max_head_bytes {
-            return Err(Error::HeadTooLarge);
-        }
-        bufs.request.clear();
-        let head = parse::parse_head(&avail[..head_len], &self.limits, &mut bufs.request)?;
         bufs.request.peer_addr = self.peer;
         bufs.start += head.len;
         self.scanned = 0;
@@ -529,20 +543,19 @@ impl Conn {
     }
 }
 
-/// The length of the head at the start of `buf` (through its empty line), if
-/// it is all there. Bytes before `from` are known not to hold the end.
-fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
+/// Whether `buf` holds the end of a head: a line end followed by an empty
+/// line. Bytes before `from` are known not to hold it.
+fn find_head_end(buf: &[u8], from: usize) -> bool {
     let mut i = from;
     while let Some(pos) = buf[i..].iter().position(|&b| b == b'\n') {
         let lf = i + pos;
-        // "\n\n" or "\n\r\n": a line end followed by an empty line.
-        if lf >= 1 && buf[lf - 1] == b'\n' {
-            return Some(lf + 1);
-        }
-        if lf >= 2 && buf[lf - 1] == b'\r' && buf[lf - 2] == b'\n' {
-            return Some(lf + 1);
+        // "\n\n" or "\n\r\n".
+        if (lf >= 1 && buf[lf - 1] == b'\n')
+            || (lf >= 2 && buf[lf - 1] == b'\r' && buf[lf - 2] == b'\n')
+        {
+            return true;
         }
         i = lf + 1;
     }
-    None
+    false
 }

@@ -25,8 +25,14 @@ pub struct Framing<'a> {
 /// Appends the response to `out`.
 pub fn encode(resp: &Response, framing: &Framing<'_>, out: &mut Vec<u8>) {
     let status = resp.status();
+    // `build` keeps statuses within 100..=999: always three digits.
+    let digits = [
+        b'0' + (status / 100 % 10) as u8,
+        b'0' + (status / 10 % 10) as u8,
+        b'0' + (status % 10) as u8,
+    ];
     out.extend_from_slice(b"HTTP/1.1 ");
-    push_decimal(out, u64::from(status));
+    out.extend_from_slice(&digits);
     out.push(b' ');
     out.extend_from_slice(resp.reason().as_bytes());
     out.extend_from_slice(b"\r\n");

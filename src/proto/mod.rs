@@ -31,7 +31,8 @@
 //! | chunk size that is empty, not hex, longer than 16 digits or over u64 | 400 | `chunk_size_invalid` |
 //! | chunk data not followed by CRLF; bare LF or CR in a chunk line | 400 | `chunk_missing_crlf` |
 //! | chunk extensions over 16 KiB in one message (httparse does not bound them) | 400 | `chunk_extensions_too_long` |
-//! | a trailer section with control bytes or over 16 KiB | 400 | `trailer_invalid` |
+//! | a trailer section with control bytes | 400 | `trailer_invalid` |
+//! | a trailer section over 16 KiB | 431 | `trailer_invalid` |
 //! | a head over `max_head_bytes` (64 KiB) | 431 | `head_too_large` |
 //! | more than `max_headers` (100) fields | 431 | `too_many_headers` |
 //! | a body over `max_body_bytes` (1 MiB), by `Content-Length` (before reading it, and instead of `100 Continue`) or by chunks | 413 | `body_too_large_content_length`, `body_too_large_chunked` |
@@ -52,6 +53,12 @@ mod parse;
 
 pub use conn::{BufferPool, Conn, Ctx, Phase};
 pub use date::http_date;
+#[cfg(feature = "internals")]
+pub use decode::BodyDecoder;
+#[cfg(feature = "internals")]
+pub use encode::{Framing, encode};
+#[cfg(feature = "internals")]
+pub use parse::{BodyLength, Head, parse_head};
 pub use parse::{Limits, MAX_HEADERS_CAP};
 
 use std::fmt;

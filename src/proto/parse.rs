@@ -69,23 +69,15 @@ fn map_httparse(e: httparse::Error) -> Error {
     }
 }
 
-/// Checks the bytes of a head that is not complete yet, so that garbage is
-/// refused early instead of waiting for the head limit or the timeout.
-pub fn check_partial(buf: &[u8], limits: &Limits) -> Result<(), Error> {
-    let mut headers = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS_CAP];
-    let mut req = httparse::Request::new(&mut []);
-    let n = limits.max_headers.min(MAX_HEADERS_CAP);
-    httparse_config()
-        .parse_request_with_uninit_headers(&mut req, buf, &mut headers[..n])
-        .map(|_| ())
-        .map_err(map_httparse)
-}
-
-/// Parses a complete head (`buf` ends with its empty line) into `req`.
+/// Parses the head at the start of `buf` into `req`; `Ok(None)` if the head
+/// is not complete yet (what there is of it is valid so far).
 ///
 /// `req` must have been cleared. Applies every head rule of the policy in the
 /// module doc of [`proto`](super).
-pub fn parse_head(buf: &[u8], limits: &Limits, req: &mut Request) -> Result<Head, Error> {
+///
+/// # Errors
+/// The [`Error`] of the first rule the head breaks.
+pub fn parse_head(buf: &[u8], limits: &Limits, req: &mut Request) -> Result<Option<Head>, Error> {
     let mut headers = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS_CAP];
     let mut parsed = httparse::Request::new(&mut []);
     let n = limits.max_headers.min(MAX_HEADERS_CAP);
@@ -94,10 +86,11 @@ pub fn parse_head(buf: &[u8], limits: &Limits, req: &mut Request) -> Result<Head
         .map_err(map_httparse)?
     {
         httparse::Status::Complete(len) => len,
-        // The caller found the empty line, so a partial parse means the empty
-        // line was not where httparse expects one (e.g. "\n\r\n" inside a line).
-        httparse::Status::Partial => return Err(Error::Malformed(httparse::Error::NewLine)),
+        httparse::Status::Partial => return Ok(None),
     };
+    if len > limits.max_head_bytes {
+        return Err(Error::HeadTooLarge);
+    }
     let (Some(method), Some(target), Some(minor)) = (parsed.method, parsed.path, parsed.version)
     else {
         return Err(Error::Malformed(httparse::Error::Token));
@@ -117,7 +110,7 @@ pub fn parse_head(buf: &[u8], limits: &Limits, req: &mut Request) -> Result<Head
         framing.see(header.name, value)?;
         req.headers.append(header.name, value);
     }
-    framing.finish(len, req.version, limits)
+    framing.finish(len, req.version, limits).map(Some)
 }
 
 /// RFC 9112 §3.2: origin-form, absolute-form, authority-form (CONNECT only),
@@ -179,10 +172,11 @@ fn valid_host(host: &str) -> bool {
             None => (host, ""),
         }
     };
-    name.bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=".contains(&b))
-        && port.bytes().all(|b| b.is_ascii_digit())
+    name.bytes().all(|b| REG_NAME[usize::from(b)]) && port.bytes().all(|b| b.is_ascii_digit())
 }
+
+/// `unreserved / pct-encoded / sub-delims` of RFC 3986 `reg-name`.
+static REG_NAME: [bool; 256] = crate::http::byte_set(b"-._~%!$&'()*+,;=");
 
 /// The framing facts gathered from the fields, one field at a time.
 #[allow(clippy::struct_excessive_bools)] // one flag per field seen
@@ -284,12 +278,21 @@ impl Framing {
             if version == Version::Http10 {
                 return Err(Error::TransferEncodingInHttp10);
             }
+            // §6.3 rule 4: chunked must be the final coding (and once only):
+            // "If a Transfer-Encoding header field is present in a request and
+            // the chunked transfer coding is not the final encoding, ... the
+            // server MUST respond with the 400 (Bad Request) status code". This
+            // is checked before the 501 for an unknown coding, so that
+            // `chunked, gzip` is the framing error it is, not a 501.
+            let misplaced_chunked =
+                self.chunked_count > 1 || (self.chunked_count == 1 && !self.chunked_last);
+            if misplaced_chunked || (self.chunked_count == 0 && !self.unknown_coding) {
+                return Err(Error::InvalidTransferEncoding);
+            }
+            // §6.1: a coding the server does not know (`gzip, chunked`, or no
+            // `chunked` at all, as in `gzip`) is 501.
             if self.unknown_coding {
                 return Err(Error::UnsupportedTransferCoding);
-            }
-            // §6.3 rule 4: chunked must be the final coding (and once only).
-            if self.chunked_count != 1 || !self.chunked_last {
-                return Err(Error::InvalidTransferEncoding);
             }
             BodyLength::Chunked
         } else {
@@ -325,7 +328,8 @@ mod tests {
     fn parse(raw: &str) -> Result<(Head, Request), Error> {
         let mut req = Request::default();
         req.clear();
-        parse_head(raw.as_bytes(), &Limits::default(), &mut req).map(|h| (h, req))
+        parse_head(raw.as_bytes(), &Limits::default(), &mut req)
+            .map(|h| (h.expect("complete"), req))
     }
 
     #[test]
@@ -373,6 +377,8 @@ mod tests {
         assert_eq!(te("chunked"), Ok(BodyLength::Chunked));
         assert_eq!(te("Chunked"), Ok(BodyLength::Chunked));
         assert_eq!(te("gzip, chunked"), Err(Error::UnsupportedTransferCoding));
+        assert_eq!(te("chunked, gzip"), Err(Error::InvalidTransferEncoding));
+        assert_eq!(te("gzip"), Err(Error::UnsupportedTransferCoding));
         assert_eq!(te("chunked, chunked"), Err(Error::InvalidTransferEncoding));
         assert_eq!(te(","), Err(Error::InvalidTransferEncoding));
     }

@@ -253,3 +253,25 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 pub fn get(path: &str) -> String {
     format!("GET {path} HTTP/1.1\r\nHost: test\r\n\r\n")
 }
+
+impl TestServer {
+    /// Runs an already bound server (from `AIOServer::new`, `AIOServer::bind`
+    /// or a builder) on its own thread; dropping the result shuts it down.
+    pub fn run(mut server: AIOServer) -> TestServer {
+        let addr = server.local_addr();
+        let handle = server.handle();
+        let thread = std::thread::spawn(move || server.start());
+        TestServer {
+            addr,
+            handle,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Client {
+    /// The local address of the client's socket (what the server sees as the peer).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.stream.local_addr().expect("local_addr")
+    }
+}
