@@ -1,0 +1,448 @@
+#!/usr/bin/env bash
+# Load-benchmark mini_async_http against peer servers (hyper, tiny_http,
+# may_minihttp) with wrk. See bench/README.md.
+#
+# Env knobs:
+#   ROUNDS=3          rounds per scenario (median is reported)
+#   DURATION=10       seconds per wrk run
+#   THREADS=1         server worker threads (argv[2] of every peer)
+#   SCENARIOS="ka64 pipe16 c1 c1000 close post4k idle"
+#   SERVERS="mini hyper tiny_http may_minihttp"
+#   IDLE_CONNS=10000  connections opened by the `idle` step
+#   SERVER_CPUS=0     CPU list the server is pinned to (taskset -c)
+#   CLIENT_CPUS=1     CPU list wrk / the idle client is pinned to
+set -euo pipefail
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PEERS_DIR="$BENCH_DIR/peers"
+WRK_DIR="$BENCH_DIR/wrk"
+RESULTS_DIR="$BENCH_DIR/results"
+RAW_DIR="$RESULTS_DIR/raw"
+
+ROUNDS="${ROUNDS:-3}"
+DURATION="${DURATION:-10}"
+THREADS="${THREADS:-1}"
+SCENARIOS="${SCENARIOS:-ka64 pipe16 c1 c1000 close post4k idle}"
+SERVERS="${SERVERS:-mini hyper tiny_http may_minihttp}"
+IDLE_CONNS="${IDLE_CONNS:-10000}"
+SERVER_CPUS="${SERVER_CPUS:-0}"
+CLIENT_CPUS="${CLIENT_CPUS:-1}"
+# CPU whose /proc/stat line is used for the busy fraction (first server CPU).
+BUSY_CPU="${SERVER_CPUS%%[,-]*}"
+
+ALL_SERVERS="mini hyper tiny_http may_minihttp"
+ALL_SCENARIOS="ka64 pipe16 c1 c1000 close post4k idle"
+
+log() { printf '[compare] %s\n' "$*" >&2; }
+warn() { printf '[compare] WARNING: %s\n' "$*" >&2; }
+die() { printf '[compare] ERROR: %s\n' "$*" >&2; exit 1; }
+
+for v in ROUNDS DURATION THREADS IDLE_CONNS; do
+    [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
+done
+for s in $SERVERS; do
+    [[ " $ALL_SERVERS " == *" $s "* ]] || die "unknown server '$s' (known: $ALL_SERVERS)"
+done
+for s in $SCENARIOS; do
+    [[ " $ALL_SCENARIOS " == *" $s "* ]] || die "unknown scenario '$s' (known: $ALL_SCENARIOS)"
+done
+
+port_of() {
+    case "$1" in
+        mini) echo 18081 ;;
+        hyper) echo 18082 ;;
+        tiny_http) echo 18083 ;;
+        may_minihttp) echo 18084 ;;
+    esac
+}
+bin_of() { echo "$PEERS_DIR/$1/target/release/peer_$1"; }
+
+# ---------------------------------------------------------------- cleanup
+SERVER_PID=""
+CLIENT_PID=""
+stop_pid() { # stop_pid PID: TERM, wait up to ~2 s, then KILL
+    local pid="$1" i
+    [[ -n "$pid" ]] || return 0
+    kill "$pid" 2>/dev/null || return 0
+    for ((i = 0; i < 20; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+    stop_pid "$CLIENT_PID"; CLIENT_PID=""
+    stop_pid "$SERVER_PID"; SERVER_PID=""
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- prerequisites
+if ! command -v wrk >/dev/null 2>&1; then
+    log "wrk not found; installing with apt-get"
+    SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq wrk >/dev/null
+fi
+for tool in wrk curl taskset cargo getconf; do
+    command -v "$tool" >/dev/null 2>&1 || die "'$tool' is required"
+done
+if [[ " $SCENARIOS " == *" idle "* ]]; then
+    command -v python3 >/dev/null 2>&1 || die "python3 is required for the idle step"
+fi
+NCPU=$(getconf _NPROCESSORS_ONLN)
+if (( NCPU < 2 )); then
+    warn "only $NCPU CPU online; server and wrk will share it"
+    SERVER_CPUS=0; CLIENT_CPUS=0; BUSY_CPU=0
+fi
+CLK_TCK=$(getconf CLK_TCK)
+
+# File descriptors: wrk -c1000 and the idle step need many.
+HARD_NOFILE=$(ulimit -Hn)
+WANT_NOFILE=65536
+if [[ "$HARD_NOFILE" != unlimited ]] && (( HARD_NOFILE < WANT_NOFILE )); then
+    WANT_NOFILE=$HARD_NOFILE
+fi
+ulimit -n "$WANT_NOFILE" 2>/dev/null || warn "could not raise ulimit -n to $WANT_NOFILE"
+log "ulimit -n = $(ulimit -n)"
+if [[ " $SCENARIOS " == *" idle "* ]] && (( $(ulimit -n) < IDLE_CONNS + 64 )); then
+    warn "ulimit -n ($(ulimit -n)) < IDLE_CONNS ($IDLE_CONNS); the idle step will open fewer connections"
+fi
+
+mkdir -p "$RAW_DIR"
+
+# ---------------------------------------------------------------- build
+BUILT=""
+for s in $SERVERS; do
+    log "building peer '$s' (release)"
+    if cargo build --release --quiet \
+        --manifest-path "$PEERS_DIR/$s/Cargo.toml" \
+        --target-dir "$PEERS_DIR/$s/target" >"$RAW_DIR/build_$s.log" 2>&1 \
+        && [[ -x "$(bin_of "$s")" ]]; then
+        BUILT="$BUILT $s"
+    else
+        warn "peer '$s' failed to build; skipping it (see $RAW_DIR/build_$s.log):"
+        tail -n 15 "$RAW_DIR/build_$s.log" | sed 's/^/    /' >&2 || true
+    fi
+done
+SERVERS="${BUILT# }"
+[[ -n "$SERVERS" ]] || die "no server built"
+read -r -a SERVER_ARR <<<"$SERVERS"
+NSRV=${#SERVER_ARR[@]}
+
+# ---------------------------------------------------------------- helpers
+# utime+stime of a process in clock ticks (all threads).
+proc_ticks() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo NA; return; }
+    stat="${stat##*) }" # drop "pid (comm) " (comm may contain spaces)
+    awk '{print $12 + $13}' <<<"$stat"
+}
+# "busy idle_all" jiffies of CPU $BUSY_CPU (total excludes guest, which is in user).
+cpu_jiffies() {
+    awk -v c="cpu$BUSY_CPU" '$1 == c {
+        total = $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9
+        print total, $5 + $6
+    }' /proc/stat
+}
+status_kb() { # status_kb PID FIELD -> kB value or NA
+    local st
+    st=$(cat "/proc/$1/status" 2>/dev/null) || { echo NA; return; }
+    awk -v f="$2:" '$1 == f {print $2; found = 1} END {if (!found) print "NA"}' <<<"$st"
+}
+to_us() { # wrk latency ("245.00us", "1.20ms", "2.00s") -> microseconds
+    awk -v x="$1" 'BEGIN {
+        if (x ~ /us$/) { sub(/us$/, "", x); print x + 0 }
+        else if (x ~ /ms$/) { sub(/ms$/, "", x); print x * 1000 }
+        else if (x ~ /m$/) { sub(/m$/, "", x); print x * 60000000 }
+        else if (x ~ /s$/) { sub(/s$/, "", x); print x * 1000000 }
+        else print "NA"
+    }'
+}
+
+start_server() { # start_server NAME -> sets SERVER_PID; returns 1 if not ready
+    local s="$1" port i
+    port=$(port_of "$s")
+    if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" 2>/dev/null; then
+        warn "port $port already answers before starting '$s' (stale server?)"
+        return 1
+    fi
+    taskset -c "$SERVER_CPUS" "$(bin_of "$s")" "$port" "$THREADS" \
+        >>"$RAW_DIR/server_$s.log" 2>&1 &
+    SERVER_PID=$!
+    for ((i = 0; i < 100; i++)); do # <= 10 s
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            warn "server '$s' exited during startup (see $RAW_DIR/server_$s.log)"
+            SERVER_PID=""
+            return 1
+        fi
+        if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    warn "server '$s' did not answer on port $port within 10 s"
+    stop_pid "$SERVER_PID"; SERVER_PID=""
+    return 1
+}
+stop_server() { stop_pid "$SERVER_PID"; SERVER_PID=""; }
+
+scenario_desc() {
+    case "$1" in
+        ka64) echo "keep-alive, 64 connections, GET /" ;;
+        pipe16) echo "keep-alive, 64 connections, 16 pipelined GET / per batch" ;;
+        c1) echo "keep-alive, 1 connection, GET / (latency-bound)" ;;
+        c1000) echo "keep-alive, 1000 connections, GET /" ;;
+        close) echo "64 connections, GET / with Connection: close (new TCP connection per request)" ;;
+        post4k) echo "keep-alive, 64 connections, POST /echo with a 4 KiB body" ;;
+        idle) echo "memory per idle keep-alive connection" ;;
+    esac
+}
+wrk_args() { # wrk_args SCENARIO PORT
+    local p="$2"
+    case "$1" in
+        ka64) echo "-c64 http://127.0.0.1:$p/" ;;
+        pipe16) echo "-c64 -s $WRK_DIR/pipeline.lua http://127.0.0.1:$p/ -- 16" ;;
+        c1) echo "-c1 http://127.0.0.1:$p/" ;;
+        c1000) echo "-c1000 http://127.0.0.1:$p/" ;;
+        close) echo "-c64 -s $WRK_DIR/close.lua http://127.0.0.1:$p/" ;;
+        post4k) echo "-c64 -s $WRK_DIR/post4k.lua http://127.0.0.1:$p/echo" ;;
+    esac
+}
+
+# Result rows (tab separated), one per run:
+# scenario server round rps requests p50_us p99_us errors non2xx cpu_us_per_req busy percore_rps peak_rss_kb other_busy
+RUNS_TSV="$RAW_DIR/runs.tsv"
+: >"$RUNS_TSV"
+
+run_one() { # run_one SCENARIO SERVER ROUND
+    local sc="$1" s="$2" r="$3" port out args
+    local t0 t1 c0 c1 rps reqs p50 p99 errs non2xx cpu_us busy percore hwm
+    port=$(port_of "$s")
+    out="$RAW_DIR/${sc}_${s}_r${r}.txt"
+    if ! start_server "$s"; then
+        printf '%s\t%s\t%s\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\n' "$sc" "$s" "$r" >>"$RUNS_TSV"
+        return 0
+    fi
+    sleep 0.2
+    args=$(wrk_args "$sc" "$port")
+    t0=$(proc_ticks "$SERVER_PID")
+    c0=$(cpu_jiffies)
+    # shellcheck disable=SC2086
+    timeout --foreground $((DURATION + 60)) taskset -c "$CLIENT_CPUS" \
+        wrk --latency -t1 -d"${DURATION}s" $args >"$out" 2>&1 || warn "wrk exited non-zero ($sc/$s)"
+    c1=$(cpu_jiffies)
+    t1=$(proc_ticks "$SERVER_PID")
+    hwm=$(status_kb "$SERVER_PID" VmHWM)
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+        warn "server '$s' died during $sc round $r"
+    fi
+    stop_server
+
+    rps=$(awk '/^Requests\/sec:/ {print $2}' "$out"); rps=${rps:-NA}
+    reqs=$(awk '/ requests in / {print $1}' "$out"); reqs=${reqs:-NA}
+    p50=$(awk '$1 == "50%" {print $2}' "$out"); p50=$(to_us "${p50:-NA}")
+    p99=$(awk '$1 == "99%" {print $2}' "$out"); p99=$(to_us "${p99:-NA}")
+    # wrk sometimes prints 0.00us percentiles (seen with pipelining): not a real value.
+    [[ "$p50" != 0 ]] || p50=NA
+    [[ "$p99" != 0 ]] || p99=NA
+    errs=$(awk '/Socket errors:/ {gsub(/,/, ""); print $4 + $6 + $8 + $10}' "$out"); errs=${errs:-0}
+    non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$out"); non2xx=${non2xx:-0}
+    cpu_us=$(awk -v a="$t0" -v b="$t1" -v n="$reqs" -v hz="$CLK_TCK" 'BEGIN {
+        if (a == "NA" || b == "NA" || n == "NA" || n + 0 == 0) print "NA"
+        else printf "%.3f", (b - a) / hz * 1e6 / n }')
+    # other = share of CPU0 used by anything but the server process (other
+    # processes, softirq, ...): a contamination indicator.
+    read -r busy percore other < <(awk -v c0="$c0" -v c1="$c1" -v rps="$rps" \
+        -v t0="$t0" -v t1="$t1" 'BEGIN {
+        split(c0, a, " "); split(c1, b, " ")
+        tot = b[1] - a[1]; idle = b[2] - a[2]
+        if (tot <= 0) { print "NA NA NA"; exit }
+        busy = (tot - idle) / tot
+        other = (t0 == "NA" || t1 == "NA") ? "NA" : sprintf("%.4f", busy - (t1 - t0) / tot)
+        if (rps == "NA" || busy < 0.01) printf "%.4f NA %s\n", busy, other
+        else printf "%.4f %.1f %s\n", busy, rps / busy, other }')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+        "$sc" "$s" "$r" "$rps" "$reqs" "$p50" "$p99" "$errs" "$non2xx" \
+        "$cpu_us" "$busy" "$percore" "$hwm" "$other" >>"$RUNS_TSV"
+    log "  $sc/$s r$r: ${rps} req/s, busy=${busy}, other=${other}, cpu=${cpu_us} us/req, errors=$errs, non2xx=$non2xx"
+    if awk -v o="$other" 'BEGIN { exit !(o != "NA" && o > 0.15) }'; then
+        warn "$sc/$s r$r: $(fmt_pct "$other") of CPU $BUSY_CPU went to something other than the server; this run is noisy"
+    fi
+}
+
+# ---------------------------------------------------------------- formatting
+median() { # numbers on stdin (NA ignored) -> median or NA
+    awk '$1 != "NA" && $1 != ""' | sort -g | awk '{a[NR] = $1}
+        END { if (NR == 0) print "NA"
+              else if (NR % 2) print a[(NR + 1) / 2]
+              else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+col_median() { # col_median SCENARIO SERVER COLUMN
+    awk -F'\t' -v sc="$1" -v s="$2" -v c="$3" '$1 == sc && $2 == s {print $c}' "$RUNS_TSV" | median
+}
+fmt_int() { awk -v x="$1" 'BEGIN { if (x == "NA") print "n/a"; else printf "%.0f", x }'; }
+fmt_lat() {
+    awk -v x="$1" 'BEGIN {
+        if (x == "NA") print "n/a"
+        else if (x < 1000) printf "%.0f µs", x
+        else if (x < 1000000) printf "%.2f ms", x / 1000
+        else printf "%.2f s", x / 1000000 }'
+}
+fmt_f() { awk -v x="$1" -v d="$2" 'BEGIN { if (x == "NA") print "n/a"; else printf "%.*f", d, x }'; }
+fmt_pct() { awk -v x="$1" 'BEGIN { if (x == "NA") print "n/a"; else printf "%.0f%%", x * 100 }'; }
+fmt_mib() { awk -v x="$1" 'BEGIN { if (x == "NA") print "n/a"; else printf "%.1f MiB", x / 1024 }'; }
+ratio() { # ratio VALUE BASE
+    awk -v x="$1" -v b="$2" 'BEGIN {
+        if (x == "NA" || b == "NA" || b + 0 == 0) print "n/a"; else printf "%.2f×", x / b }'
+}
+
+REPORT_TMP="$(mktemp)"
+out() { printf '%s\n' "$*" | tee -a "$REPORT_TMP"; }
+
+print_table() { # print_table SCENARIO
+    local sc="$1" s rps pc busy p50 p99 cpu rss err n2 h_rps h_pc h_cpu
+    h_rps=NA; h_pc=NA; h_cpu=NA
+    if [[ " $SERVERS " == *" hyper "* ]]; then
+        h_rps=$(col_median "$sc" hyper 4)
+        h_pc=$(col_median "$sc" hyper 12)
+        h_cpu=$(col_median "$sc" hyper 10)
+    fi
+    out ""
+    out "### $sc — $(scenario_desc "$sc")"
+    out ""
+    out "\`wrk --latency -t1 -d${DURATION}s $(wrk_args "$sc" PORT | sed "s|$BENCH_DIR/|bench/|g")\`"
+    out ""
+    out "| server | req/s | per-core req/s | CPU$BUSY_CPU busy | p50 | p99 | CPU µs/req | peak RSS | errors | non-2xx | req/s vs hyper | per-core vs hyper | CPU µs/req vs hyper |"
+    out "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+    for s in $SERVERS; do
+        rps=$(col_median "$sc" "$s" 4)
+        p50=$(col_median "$sc" "$s" 6)
+        p99=$(col_median "$sc" "$s" 7)
+        err=$(col_median "$sc" "$s" 8)
+        n2=$(col_median "$sc" "$s" 9)
+        cpu=$(col_median "$sc" "$s" 10)
+        pc=$(col_median "$sc" "$s" 12)
+        rss=$(col_median "$sc" "$s" 13)
+        busy=$(col_median "$sc" "$s" 11)
+        out "| $s | $(fmt_int "$rps") | $(fmt_int "$pc") | $(fmt_pct "$busy") | $(fmt_lat "$p50") | $(fmt_lat "$p99") | $(fmt_f "$cpu" 2) | $(fmt_mib "$rss") | $(fmt_int "$err") | $(fmt_int "$n2") | $(ratio "$rps" "$h_rps") | $(ratio "$pc" "$h_pc") | $(ratio "$cpu" "$h_cpu") |"
+    done
+    local noisy total
+    noisy=$(awk -F'\t' -v sc="$sc" '$1 == sc && $14 != "NA" && $14 > 0.15' "$RUNS_TSV" | wc -l)
+    total=$(awk -F'\t' -v sc="$sc" '$1 == sc' "$RUNS_TSV" | wc -l)
+    if (( noisy > 0 )); then
+        out ""
+        out "> ⚠ $noisy of $total runs had >15% of CPU $BUSY_CPU used by something other than the server (background load); treat this table as noisy."
+    fi
+}
+
+# ---------------------------------------------------------------- idle step
+IDLE_TSV="$RAW_DIR/idle.tsv"
+run_idle() { # run_idle SERVER -> appends "server ok before_kb after_kb bytes_per_conn"
+    local s="$1" port before after line ok i per
+    port=$(port_of "$s")
+    if ! start_server "$s"; then
+        printf '%s\tNA\tNA\tNA\tNA\n' "$s" >>"$IDLE_TSV"; return 0
+    fi
+    sleep 0.5
+    before=$(status_kb "$SERVER_PID" VmRSS)
+    local cout="$RAW_DIR/idle_$s.txt"
+    taskset -c "$CLIENT_CPUS" python3 "$BENCH_DIR/idle_conns.py" \
+        --port "$port" -n "$IDLE_CONNS" --timeout 60 --hold 60 >"$cout" 2>&1 &
+    CLIENT_PID=$!
+    line=""
+    for ((i = 0; i < 700; i++)); do # <= 70 s (client deadline is 60 s)
+        line=$(grep -m1 '^READY' "$cout" 2>/dev/null || true)
+        [[ -n "$line" ]] && break
+        kill -0 "$CLIENT_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [[ -z "$line" ]]; then
+        warn "idle client for '$s' did not become ready (see $cout)"
+        stop_pid "$CLIENT_PID"; CLIENT_PID=""; stop_server
+        printf '%s\tNA\t%s\tNA\tNA\n' "$s" "$before" >>"$IDLE_TSV"; return 0
+    fi
+    sleep 1 # let the server settle
+    after=$(status_kb "$SERVER_PID" VmRSS)
+    stop_pid "$CLIENT_PID"; CLIENT_PID=""
+    stop_server
+    ok=$(sed -n 's/.*ok=\([0-9]*\).*/\1/p' <<<"$line")
+    per=$(awk -v a="$before" -v b="$after" -v n="$ok" 'BEGIN {
+        if (a == "NA" || b == "NA" || n + 0 == 0) print "NA"; else printf "%.0f", (b - a) * 1024 / n }')
+    printf '%s\t%s\t%s\t%s\t%s\n' "$s" "$ok" "$before" "$after" "$per" >>"$IDLE_TSV"
+    log "  idle/$s: $line, RSS ${before} kB -> ${after} kB, ${per} B/conn"
+}
+
+# ---------------------------------------------------------------- background load
+# Results are only comparable on a quiet machine: the busy fraction counts
+# everything that runs on the server CPU. Sample both CPUs for 1 s first.
+background_busy() { # prints "cpuN=P% ..." for the server and client CPUs
+    local a b
+    a=$(cat /proc/stat); sleep 1; b=$(cat /proc/stat)
+    awk -v want="cpu${BUSY_CPU} cpu${CLIENT_CPUS%%[,-]*}" '
+        BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) keep[w[i]] = 1 }
+        FNR == NR { if ($1 in keep) { t0[$1] = $2+$3+$4+$5+$6+$7+$8+$9; i0[$1] = $5+$6 }; next }
+        $1 in keep { t = $2+$3+$4+$5+$6+$7+$8+$9 - t0[$1]; i = $5+$6 - i0[$1]
+                     if (!($1 in seen)) { seen[$1] = 1; printf "%s=%.0f%% ", $1, (t > 0 ? (t - i) / t * 100 : 0) } }
+    ' <(printf '%s\n' "$a") <(printf '%s\n' "$b")
+}
+BACKGROUND="$(background_busy)"
+log "background CPU load before the runs: ${BACKGROUND:-unknown}"
+if awk -v s="$BACKGROUND" 'BEGIN { n = split(s, f, " "); for (i = 1; i <= n; i++) { split(f[i], kv, "="); if (kv[2] + 0 > 10) bad = 1 }; exit !bad }'; then
+    warn "the machine is not idle (${BACKGROUND}); results will be noisy"
+fi
+
+# ---------------------------------------------------------------- main
+WRK_SCENARIOS=""
+for sc in $SCENARIOS; do [[ "$sc" == idle ]] || WRK_SCENARIOS="$WRK_SCENARIOS $sc"; done
+
+log "servers: $SERVERS | scenarios: $SCENARIOS | rounds=$ROUNDS duration=${DURATION}s threads=$THREADS"
+for ((r = 1; r <= ROUNDS; r++)); do
+    [[ -n "${WRK_SCENARIOS// /}" ]] || break
+    log "round $r/$ROUNDS"
+    for sc in $WRK_SCENARIOS; do
+        # Round-robin: rotate the starting server each round to spread order effects.
+        for ((k = 0; k < NSRV; k++)); do
+            s="${SERVER_ARR[$(((k + r - 1) % NSRV))]}"
+            run_one "$sc" "$s" "$r"
+        done
+    done
+done
+
+if [[ " $SCENARIOS " == *" idle "* ]]; then
+    : >"$IDLE_TSV"
+    log "idle step: $IDLE_CONNS connections per server"
+    for s in $SERVERS; do run_idle "$s"; done
+fi
+
+# ---------------------------------------------------------------- report
+out "# mini_async_http load benchmark"
+out ""
+out "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+out "- host: $(uname -srm), $NCPU CPUs ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || echo unknown))"
+out "- rustc: $(rustc --version 2>/dev/null || echo unknown); wrk: $(wrk -v 2>&1 | head -n1 | awk '{print $1, $2}')"
+out "- main repo commit: $(git -C "$BENCH_DIR/.." rev-parse --short HEAD 2>/dev/null || echo none)"
+out "- background CPU load before the runs (1 s sample): ${BACKGROUND:-unknown}"
+out "- servers: $SERVERS; server THREADS=$THREADS pinned to CPU $SERVER_CPUS; wrk -t1 pinned to CPU $CLIENT_CPUS"
+out "- rounds: $ROUNDS × ${DURATION}s per scenario and server; every cell is the median over rounds"
+out "- per-core req/s = req/s ÷ busy fraction of CPU $BUSY_CPU; CPU µs/req = server utime+stime ÷ requests"
+for sc in $WRK_SCENARIOS; do print_table "$sc"; done
+
+if [[ " $SCENARIOS " == *" idle "* ]]; then
+    h_per=$(awk -F'\t' '$1 == "hyper" {print $5}' "$IDLE_TSV"); h_per=${h_per:-NA}
+    out ""
+    out "### idle — $(scenario_desc idle)"
+    out ""
+    out "\`python3 bench/idle_conns.py -n $IDLE_CONNS\`: each connection sends one GET /, reads the response, then stays idle; RSS is VmRSS before vs. while they are open."
+    out ""
+    out "| server | connections | RSS before | RSS with conns | bytes/conn | vs hyper |"
+    out "|---|--:|--:|--:|--:|--:|"
+    while IFS=$'\t' read -r s ok before after per; do
+        out "| $s | $(fmt_int "$ok") | $(fmt_mib "$before") | $(fmt_mib "$after") | $(fmt_int "$per") | $(ratio "$per" "$h_per") |"
+    done <"$IDLE_TSV"
+fi
+
+mkdir -p "$RESULTS_DIR"
+cp "$REPORT_TMP" "$RESULTS_DIR/latest.md"
+rm -f "$REPORT_TMP"
+log "report written to $RESULTS_DIR/latest.md (raw data in $RAW_DIR)"
