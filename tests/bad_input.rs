@@ -701,6 +701,16 @@ fn leniency_empty_lines_before_request_line() {
     );
 }
 
+/// A stream of empty lines would otherwise keep a connection open forever.
+#[test]
+fn too_many_empty_lines() {
+    reject(format!("{}{}", "\r\n".repeat(9), get("/x")).as_bytes(), 400);
+    assert_eq!(
+        accept(format!("{}{}", "\r\n".repeat(8), get("/x")).as_bytes()).body_str(),
+        "/x"
+    );
+}
+
 #[test]
 fn leniency_bare_lf_line_endings_in_head() {
     assert_eq!(

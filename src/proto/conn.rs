@@ -67,6 +67,9 @@ pub const INITIAL_INPUT: usize = 8 * 1024;
 /// Output waiting to be written above which no more requests are processed
 /// and no more input is read (a client that pipelines but does not read).
 pub const OUTPUT_HIGH_WATER: usize = 256 * 1024;
+/// Empty lines accepted before a request line (RFC 9112 §2.2 asks for at
+/// least one; clients that add one after a POST body are why).
+const MAX_EMPTY_LINES: u32 = 8;
 /// Capacity a pooled buffer may keep; larger ones are shrunk when pooled.
 const POOLED_CAPACITY: usize = 64 * 1024;
 /// Buffer sets a pool keeps.
@@ -222,7 +225,13 @@ pub struct Conn {
     read_eof: bool,
     /// Requests whose head has been parsed.
     requests: u64,
+    /// Empty lines skipped before the current request line.
+    empty_lines: u32,
     close_reason: Option<CloseReason>,
+    /// The client may still be sending (a rejected request, bytes left
+    /// unread): half-close and drain before closing, so that its unread input
+    /// does not make the kernel reset the connection under the response.
+    linger: bool,
 }
 
 impl Conn {
@@ -238,8 +247,16 @@ impl Conn {
             next_check: 0,
             read_eof: false,
             requests: 0,
+            empty_lines: 0,
             close_reason: None,
+            linger: false,
         }
+    }
+
+    /// The address of the client.
+    #[must_use]
+    pub fn peer(&self) -> SocketAddr {
+        self.peer
     }
 
     /// Requests whose head has been received.
@@ -265,7 +282,7 @@ impl Conn {
             return Phase::Write;
         }
         match self.reading {
-            Reading::Closed if self.read_eof => Phase::Closed,
+            Reading::Closed if self.read_eof || !self.linger => Phase::Closed,
             Reading::Closed => Phase::Closing,
             Reading::Body { .. } => Phase::Body,
             Reading::Head if pending_in => Phase::Head,
@@ -358,6 +375,10 @@ impl Conn {
     }
 
     fn stop(&mut self, reason: CloseReason) {
+        let unread = self.bufs.as_ref().is_some_and(|b| b.start < b.end);
+        self.linger |= unread
+            || matches!(reason, CloseReason::Rejected(_))
+            || matches!(self.reading, Reading::Body { .. });
         self.reading = Reading::Closed;
         self.close_reason.get_or_insert(reason);
         if let Some(bufs) = &mut self.bufs {
@@ -401,12 +422,18 @@ impl Conn {
     /// or a body follows.
     fn read_head(&mut self) -> Result<Option<Head>, Error> {
         let bufs = self.bufs.as_mut().expect("buffers present");
-        // RFC 9112 §2.2: ignore empty lines before the request line.
+        // RFC 9112 §2.2: ignore empty lines before the request line (a few:
+        // a stream of them would otherwise keep the connection forever).
         loop {
-            match &bufs.input[bufs.start..bufs.end] {
-                [b'\r', b'\n', ..] => bufs.start += 2,
-                [b'\n', ..] => bufs.start += 1,
+            let n = match &bufs.input[bufs.start..bufs.end] {
+                [b'\r', b'\n', ..] => 2,
+                [b'\n', ..] => 1,
                 _ => break,
+            };
+            bufs.start += n;
+            self.empty_lines += 1;
+            if self.empty_lines > MAX_EMPTY_LINES {
+                return Err(Error::Malformed(httparse::Error::NewLine));
             }
         }
         let avail = &bufs.input[bufs.start..bufs.end];
@@ -447,6 +474,7 @@ impl Conn {
         bufs.start += head.len;
         self.scanned = 0;
         self.next_check = 0;
+        self.empty_lines = 0;
         self.requests += 1;
         match BodyDecoder::new(head.body) {
             None => Ok(Some(head)),

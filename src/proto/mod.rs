@@ -38,10 +38,11 @@
 //! | a body over `max_body_bytes` (1 MiB), by `Content-Length` (before reading it, and instead of `100 Continue`) or by chunks | 413 | `body_too_large_content_length`, `body_too_large_chunked` |
 //! | `Expect` other than `100-continue` (RFC 9110 §10.1.1) | 417 | `expect_unknown` |
 //! | a head or body that does not arrive within its timeout | 408 | `tests/robustness.rs::slowloris_is_closed` |
+//! | more than 8 empty lines before a request line | 400 | `too_many_empty_lines` |
 //! | bytes after a request with `Connection: close` (or after any rejected request) | not answered | `nothing_answered_after_close` |
 //!
-//! Accepted leniencies, as hyper and nginx accept them: empty lines before a
-//! request line (RFC 9112 §2.2), a bare LF as the line terminator of the head,
+//! Accepted leniencies, as hyper and nginx accept them: up to 8 empty lines
+//! before a request line (RFC 9112 §2.2; more are a 400), a bare LF as the line terminator of the head,
 //! `Expect: 100-continue` in HTTP/1.0 (ignored, RFC 9110 §10.1.1), chunk
 //! extensions and trailer fields (read and dropped).
 
@@ -50,6 +51,8 @@ mod date;
 mod decode;
 mod encode;
 mod parse;
+#[cfg(test)]
+mod proptests;
 
 pub use conn::{BufferPool, Conn, Ctx, Phase};
 pub use date::http_date;

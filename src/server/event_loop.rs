@@ -5,12 +5,19 @@
 //! - **readable / writable** (a connection's token): move the connection to the
 //!   worker pool. No parsing and no handler code run here.
 //! - **closed**: a worker hands back a connection that is done (or a deadline
-//!   passes); deregister it and drop it. This is the only place that
-//!   registers, deregisters or closes a socket.
+//!   passes); drop it, which closes the socket and so removes it from the
+//!   poller (an explicit `deregister` would be one more syscall for nothing).
+//!   This is the only place that registers or closes a socket.
 //! - **shutdown** (the `Waker`, with the shutdown flag set): stop accepting,
 //!   close idle connections, let requests under way finish, end the loop.
 //!
-//! The `Waker` also tells the loop that workers have handed connections back.
+//! The `Waker` also tells the loop that workers have handed connections back,
+//! but only when the loop has something to do with them at once (the
+//! connection is done, an event for it was missed, it used up its round
+//! budget, or the server is shutting down). A connection that simply goes back
+//! to waiting is left in the channel without a wake-up: the loop takes it back
+//! after its next `poll`, which at the latest is the one that reports that
+//! connection's next event, so the common keep-alive request costs no wake-up.
 //!
 //! # Edge-triggered readiness
 //! mio is edge-triggered: an event is reported once, when the socket becomes
@@ -41,7 +48,7 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering, fence};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
@@ -67,8 +74,9 @@ const OVERLOADED: &[u8] =
 struct Slot {
     /// `None` while the connection is at a worker.
     conn: Option<Box<Connection>>,
-    /// An event arrived while the connection was at a worker.
-    missed: bool,
+    /// An event arrived while the connection was at a worker (shared with
+    /// the connection, so the worker can tell whether to wake the loop).
+    missed: Arc<AtomicBool>,
     /// Tells this connection's heap entries from those of an earlier
     /// connection that had the same slab key.
     id: u64,
@@ -98,6 +106,8 @@ pub(crate) struct EventLoop {
     accept_paused: bool,
     accept_retry: Option<Instant>,
     shutdown_deadline: Option<Instant>,
+    /// Connections expired so far, for the debug log.
+    expired: u64,
 }
 
 impl std::fmt::Debug for EventLoop {
@@ -131,6 +141,7 @@ impl EventLoop {
             accept_paused: false,
             accept_retry: None,
             shutdown_deadline: None,
+            expired: 0,
         }
     }
 
@@ -266,6 +277,7 @@ impl EventLoop {
         }
         let now = Instant::now();
         self.next_id += 1;
+        let missed = Arc::new(AtomicBool::new(false));
         entry.insert(Slot {
             conn: Some(Box::new(Connection {
                 stream,
@@ -274,8 +286,9 @@ impl EventLoop {
                 progress: false,
                 more: false,
                 dead: false,
+                missed: Arc::clone(&missed),
             })),
-            missed: false,
+            missed,
             id: self.next_id,
             accepted: now,
             phase: Phase::Idle,
@@ -292,7 +305,7 @@ impl EventLoop {
             return;
         };
         match &slot.conn {
-            None => slot.missed = true,
+            None => slot.missed.store(true, Ordering::SeqCst),
             // Writability matters only to a connection with output waiting.
             Some(c) if writable_only && c.conn.phase() != Phase::Write => {}
             Some(_) => self.dispatch(key, JobKind::Ready),
@@ -314,6 +327,8 @@ impl EventLoop {
     /// Takes back every connection the workers have finished with.
     fn take_back(&mut self) {
         self.shared.wake_pending.store(false, Ordering::Release);
+        // Pairs with the fence in the worker after it hands a connection back.
+        fence(Ordering::SeqCst);
         let now = Instant::now();
         while let Ok(Done { key, conn }) = self.done.try_recv() {
             let phase = conn.conn.phase();
@@ -345,7 +360,7 @@ impl EventLoop {
             };
             slot.phase = phase;
             slot.requests = requests;
-            let again = std::mem::take(&mut slot.missed) || more;
+            let again = slot.missed.swap(false, Ordering::SeqCst) || more;
             self.schedule(key);
             if again {
                 self.dispatch(key, JobKind::Ready);
@@ -383,28 +398,32 @@ impl EventLoop {
             let Some(c) = &slot.conn else {
                 continue; // at a worker; rescheduled when it comes back
             };
-            match c.conn.phase() {
-                Phase::Head | Phase::Body => {
-                    log::debug!("{key}: request timeout in phase {:?}", c.conn.phase());
-                    self.dispatch(key, JobKind::Timeout);
-                }
-                phase => {
-                    log::debug!("{key}: timeout in phase {phase:?}; closing");
-                    self.close(key);
-                }
+            self.expired += 1;
+            let phase = c.conn.phase();
+            log::debug!(
+                "{}: timeout while {phase:?} ({} connections expired so far)",
+                c.conn.peer(),
+                self.expired
+            );
+            match phase {
+                // 408 (RFC 9110 §15.5.9), written by a worker, then closed.
+                Phase::Head | Phase::Body => self.dispatch(key, JobKind::Timeout),
+                _ => self.close(key),
             }
         }
     }
 
     fn close(&mut self, key: usize) {
         let slot = self.slots.remove(key);
-        if let Some(mut c) = slot.conn {
+        if let Some(c) = slot.conn {
             log::debug!(
                 "closing connection after {} requests: {:?}",
                 c.conn.requests(),
                 c.conn.close_reason()
             );
-            let _ = self.poll.registry().deregister(&mut c.stream);
+            // Dropping the stream closes the socket, which also removes it
+            // from the poller: no separate deregister call is needed.
+            drop(c);
         }
         if self.accept_paused && self.slots.len() < self.settings.max_connections {
             self.accept_paused = false;
@@ -414,6 +433,8 @@ impl EventLoop {
 
     fn begin_shutdown(&mut self) {
         log::debug!("shutting down with {} connections", self.slots.len());
+        // Connections handed back without a wake-up are waiting in the channel.
+        self.take_back();
         self.shutdown_deadline = Some(Instant::now() + self.settings.shutdown_timeout);
         if let Some(mut listener) = self.listener.take() {
             let _ = self.poll.registry().deregister(&mut listener);
