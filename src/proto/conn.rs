@@ -55,6 +55,7 @@
 
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::Error;
 use super::decode::BodyDecoder;
@@ -147,6 +148,10 @@ pub struct Ctx<'a> {
     pub date: &'a [u8],
     /// The server is shutting down: close after the current response.
     pub draining: bool,
+    /// The server's shutdown flag, read again after the handler returns: a
+    /// shutdown that begins while a handler runs (after `draining` was taken)
+    /// must still make that response say `Connection: close`.
+    pub shutdown: Option<&'a AtomicBool>,
     /// The idle timeout, in seconds, announced in `Keep-Alive: timeout=N`.
     pub keep_alive_timeout: Option<u64>,
     /// Requests served on one connection before it is closed.
@@ -158,6 +163,7 @@ impl Default for Ctx<'_> {
         Ctx {
             date: b"Thu, 01 Jan 1970 00:00:00 GMT",
             draining: false,
+            shutdown: None,
             keep_alive_timeout: None,
             max_requests: None,
         }
@@ -529,7 +535,8 @@ impl Conn {
             .headers()
             .get_all("connection")
             .any(|v| v.split(',').any(|o| o.trim().eq_ignore_ascii_case("close")));
-        let reason = if ctx.draining {
+        let draining = ctx.draining || ctx.shutdown.is_some_and(|s| s.load(Ordering::Acquire));
+        let reason = if draining {
             Some(CloseReason::Shutdown)
         } else if !head.keep_alive || handler_close {
             Some(CloseReason::NotKeepAlive)

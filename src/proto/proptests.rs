@@ -394,7 +394,7 @@ fn bad() -> impl Strategy<Value = (Vec<u8>, u16)> {
         raw.extend_from_slice(b"\r\n");
         (raw, 431)
     });
-    let big_chunked = (1usize..4).prop_map(|chunks| {
+    let big_chunked = (1usize..=2).prop_map(|chunks| {
         let mut raw = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
         for _ in 0..chunks {
             raw.extend_from_slice(b"80000\r\n"); // 512 KiB each
@@ -583,7 +583,8 @@ proptest! {
         if matches!(status, 204 | 304) {
             prop_assert_eq!(value("content-length"), None);
         } else {
-            prop_assert_eq!(value("content-length"), Some(body.len().to_string().as_bytes()));
+            let cl = body.len().to_string();
+            prop_assert_eq!(value("content-length"), Some(cl.as_bytes()));
         }
         let sent_body = if head || matches!(status, 204 | 304) { &[][..] } else { &body[..] };
         prop_assert_eq!(&out[len..], sent_body);

@@ -26,7 +26,12 @@
 //! is sent to a worker again as soon as it comes back. Sockets are registered
 //! once for both directions and never re-registered. A worker that reads
 //! until `WouldBlock` (or gets a short read) has consumed the edge: new bytes
-//! bring a new event.
+//! bring a new event. The exception is the client's FIN: it can arrive in the
+//! same edge as the last bytes, and no later event will report it. So an
+//! event that says the read side is closed marks the connection
+//! (`peer_closed`), and its worker then reads on until it sees the end of
+//! input; otherwise a client that half-closes after its request would wait
+//! for the idle timeout instead of getting its EOF.
 //!
 //! # Deadlines
 //! Each slot has one deadline, set from the connection's [`Phase`] when it
@@ -77,6 +82,9 @@ struct Slot {
     /// An event arrived while the connection was at a worker (shared with
     /// the connection, so the worker can tell whether to wake the loop).
     missed: Arc<AtomicBool>,
+    /// An event reported the client's FIN while the connection was at a
+    /// worker; handed to the connection when it comes back.
+    peer_closed: bool,
     /// Tells this connection's heap entries from those of an earlier
     /// connection that had the same slab key.
     id: u64,
@@ -181,7 +189,8 @@ impl EventLoop {
                             && !event.is_readable()
                             && !event.is_read_closed()
                             && !event.is_error();
-                        self.ready(key, writable_only);
+                        let read_closed = event.is_read_closed() || event.is_error();
+                        self.ready(key, writable_only, read_closed);
                     }
                 }
             }
@@ -287,8 +296,11 @@ impl EventLoop {
                 more: false,
                 dead: false,
                 missed: Arc::clone(&missed),
+                peer_closed: false,
+                finished: now,
             })),
             missed,
+            peer_closed: false,
             id: self.next_id,
             accepted: now,
             phase: Phase::Idle,
@@ -300,15 +312,19 @@ impl EventLoop {
     }
 
     /// A readiness event for the connection in slot `key`.
-    fn ready(&mut self, key: usize, writable_only: bool) {
+    fn ready(&mut self, key: usize, writable_only: bool, read_closed: bool) {
         let Some(slot) = self.slots.get_mut(key) else {
             return;
         };
-        match &slot.conn {
-            None => slot.missed.store(true, Ordering::SeqCst),
-            // Writability matters only to a connection with output waiting.
-            Some(c) if writable_only && c.conn.phase() != Phase::Write => {}
-            Some(_) => self.dispatch(key, JobKind::Ready),
+        let Some(c) = &mut slot.conn else {
+            slot.peer_closed |= read_closed;
+            slot.missed.store(true, Ordering::SeqCst);
+            return;
+        };
+        c.peer_closed |= read_closed;
+        // Writability matters only to a connection with output waiting.
+        if !writable_only || c.conn.phase() == Phase::Write {
+            self.dispatch(key, JobKind::Ready);
         }
     }
 
@@ -329,13 +345,14 @@ impl EventLoop {
         self.shared.wake_pending.store(false, Ordering::Release);
         // Pairs with the fence in the worker after it hands a connection back.
         fence(Ordering::SeqCst);
-        let now = Instant::now();
-        while let Ok(Done { key, conn }) = self.done.try_recv() {
+        while let Ok(Done { key, mut conn }) = self.done.try_recv() {
             let phase = conn.conn.phase();
             let (progress, more, dead) = (conn.progress, conn.more, conn.dead);
+            let done_at = conn.finished;
             let Some(slot) = self.slots.get_mut(key) else {
                 continue;
             };
+            conn.peer_closed |= std::mem::take(&mut slot.peer_closed);
             slot.conn = Some(conn);
             let draining = self.shutdown_deadline.is_some();
             if dead
@@ -351,11 +368,11 @@ impl EventLoop {
             let new_head = phase != slot.phase || requests != slot.requests;
             slot.deadline = match phase {
                 Phase::Idle | Phase::Head if requests == 0 => slot.accepted + s.header_timeout,
-                Phase::Idle if fresh => now + s.idle_timeout,
-                Phase::Head if new_head => now + s.header_timeout,
-                Phase::Body if fresh => now + s.body_timeout,
-                Phase::Write if fresh => now + s.write_timeout,
-                Phase::Closing if phase != slot.phase => now + s.linger_timeout,
+                Phase::Idle if fresh => done_at + s.idle_timeout,
+                Phase::Head if new_head => done_at + s.header_timeout,
+                Phase::Body if fresh => done_at + s.body_timeout,
+                Phase::Write if fresh => done_at + s.write_timeout,
+                Phase::Closing if phase != slot.phase => done_at + s.linger_timeout,
                 _ => slot.deadline,
             };
             slot.phase = phase;

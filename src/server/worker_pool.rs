@@ -9,6 +9,7 @@ use std::net::Shutdown;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering, fence};
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
 use mio::net::TcpStream;
@@ -39,6 +40,13 @@ pub(crate) struct Connection {
     /// Set by the event loop when an event for this connection arrives while
     /// it is away from the loop (shared with its slot).
     pub(crate) missed: Arc<AtomicBool>,
+    /// The poller reported the client's FIN (or an error): a short read no
+    /// longer means the socket is drained, since the FIN may have come in the
+    /// same edge as the last bytes; read on until the end of input.
+    pub(crate) peer_closed: bool,
+    /// When the worker finished its last job: deadlines count from here, not
+    /// from when the loop takes the connection back (which may be later).
+    pub(crate) finished: Instant,
 }
 
 /// What a worker is asked to do with a connection.
@@ -126,6 +134,7 @@ struct Worker {
 
 impl Worker {
     fn run(mut self) {
+        let shared = Arc::clone(&self.shared);
         // Ends when every sender is gone: the pool's and the event loop's.
         while let Ok(Job {
             key,
@@ -138,8 +147,11 @@ impl Worker {
             let date = http_date();
             let ctx = Ctx {
                 date: &date,
-                draining: self.shared.shutdown.load(Ordering::Acquire),
-                keep_alive_timeout: Some(self.settings.idle_timeout.as_secs()),
+                draining: shared.shutdown.load(Ordering::Acquire),
+                shutdown: Some(&shared.shutdown),
+                // Whole seconds; a sub-second idle timeout is not announced (0 would
+                // read as "do not reuse").
+                keep_alive_timeout: Some(self.settings.idle_timeout.as_secs()).filter(|&s| s > 0),
                 max_requests: self.settings.max_requests,
             };
             if kind == JobKind::Timeout {
@@ -147,6 +159,7 @@ impl Worker {
             }
             self.drive(&mut conn, &ctx);
             conn.conn.release(&mut self.pool);
+            conn.finished = Instant::now();
             let urgent = conn.dead || conn.more || conn.conn.phase() == Phase::Closed;
             let missed = Arc::clone(&conn.missed);
             if self.done.send(Done { key, conn }).is_err() {
@@ -235,7 +248,7 @@ fn read_in(c: &mut Connection, pool: &mut BufferPool) -> ReadOutcome {
                 c.conn.advance_read(n);
                 c.progress = true;
                 got = true;
-                if n < room {
+                if n < room && !c.peer_closed {
                     return ReadOutcome::Got { drained: true };
                 }
             }

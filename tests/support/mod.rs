@@ -275,3 +275,55 @@ impl Client {
         self.stream.local_addr().expect("local_addr")
     }
 }
+
+// ---- Helpers for tests/robustness.rs and tests/shutdown.rs ----
+
+/// The soft limit on open file descriptors of this process, from
+/// `/proc/self/limits` (`None` if it cannot be read or is unlimited).
+pub fn fd_soft_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line["Max open files".len()..]
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// The binary of example `name` of the current profile
+/// (`target/<profile>/examples/<name>`), found from the test binary's path
+/// (`target/<profile>/deps/<test>-<hash>`). `None` if it has not been built
+/// (`cargo test` builds the examples; `cargo test --test X` alone does not).
+pub fn example_bin(name: &str) -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let profile_dir = exe.parent()?.parent()?;
+    let bin = profile_dir.join("examples").join(name);
+    bin.is_file().then_some(bin)
+}
+
+/// A child process that is killed and reaped when dropped.
+pub struct ChildGuard(pub std::process::Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Reads lines of `source` on a thread and sends them to the returned
+/// channel, which disconnects at end of input (so a test can wait for a line
+/// with `recv_timeout` instead of blocking on a pipe).
+pub fn line_reader<R: Read + Send + 'static>(source: R) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in io::BufReader::new(source).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
