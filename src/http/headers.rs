@@ -129,6 +129,10 @@ impl Headers {
     /// assert_eq!(headers.len(), 2);
     /// ```
     pub fn append(&mut self, name: &str, value: &str) {
+        if self.fields.is_empty() {
+            self.fields.reserve(4);
+        }
+        self.buf.reserve(name.len() + value.len());
         let start = self.buf.len();
         self.buf.push_str(name);
         let value_start = self.buf.len();

@@ -167,10 +167,17 @@ fn valid_host(host: &str) -> bool {
             },
         }
     } else {
-        match host.rfind(':') {
-            Some(i) => (&host[..i], &host[i + 1..]),
-            None => (host, ""),
+        // One pass: reg-name bytes, and digits after the last colon.
+        let mut colon = None;
+        for (i, b) in host.bytes().enumerate() {
+            if b == b':' {
+                colon = Some(i);
+            } else if !REG_NAME[usize::from(b)] {
+                return false;
+            }
         }
+        return colon.is_none_or(|i| host.as_bytes()[i + 1..].iter().all(u8::is_ascii_digit))
+            && colon.is_none_or(|i| !host.as_bytes()[..i].contains(&b':'));
     };
     name.bytes().all(|b| REG_NAME[usize::from(b)]) && port.bytes().all(|b| b.is_ascii_digit())
 }

@@ -391,6 +391,17 @@ impl EventLoop {
         if slot.scheduled.is_none_or(|t| slot.deadline < t) {
             slot.scheduled = Some(slot.deadline);
             self.timers.push(Reverse((slot.deadline, key, slot.id)));
+            // Entries of closed connections stay until they pop; under heavy
+            // connection churn, drop them once they outnumber the live ones
+            // (amortised O(1) per entry), so memory follows live connections.
+            if self.timers.len() > 2 * self.slots.len() + 1024 {
+                let slots = &self.slots;
+                self.timers.retain(|Reverse((at, key, id))| {
+                    slots
+                        .get(*key)
+                        .is_some_and(|s| s.id == *id && s.scheduled == Some(*at))
+                });
+            }
         }
     }
 
