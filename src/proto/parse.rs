@@ -104,9 +104,18 @@ pub fn parse_head(buf: &[u8], limits: &Limits, req: &mut Request) -> Result<Opti
     check_target(&req.method, target)?;
     req.target.push_str(target);
 
+    // Values as `&str`: validating the whole head once is much cheaper than
+    // each value on its own; values are then slices of it, by offset.
+    let whole = std::str::from_utf8(&buf[..len]).ok();
     let mut framing = Framing::default();
     for header in parsed.headers.iter() {
-        let value = std::str::from_utf8(header.value).map_err(|_| Error::HeaderValueNotUtf8)?;
+        let value = match whole {
+            Some(head) => {
+                let start = header.value.as_ptr() as usize - buf.as_ptr() as usize;
+                &head[start..start + header.value.len()]
+            }
+            None => std::str::from_utf8(header.value).map_err(|_| Error::HeaderValueNotUtf8)?,
+        };
         framing.see(header.name, value)?;
         req.headers.append(header.name, value);
     }
@@ -167,17 +176,17 @@ fn valid_host(host: &str) -> bool {
             },
         }
     } else {
-        // One pass: reg-name bytes, and digits after the last colon.
-        let mut colon = None;
-        for (i, b) in host.bytes().enumerate() {
-            if b == b':' {
-                colon = Some(i);
-            } else if !REG_NAME[usize::from(b)] {
-                return false;
-            }
-        }
-        return colon.is_none_or(|i| host.as_bytes()[i + 1..].iter().all(u8::is_ascii_digit))
-            && colon.is_none_or(|i| !host.as_bytes()[..i].contains(&b':'));
+        // One pass: reg-name bytes (no colon among them), then `:` and digits.
+        let bytes = host.as_bytes();
+        let name_len = bytes
+            .iter()
+            .position(|&b| !REG_NAME[usize::from(b)])
+            .unwrap_or(bytes.len());
+        return match bytes[name_len..] {
+            [] => true,
+            [b':', ref port @ ..] => port.iter().all(u8::is_ascii_digit),
+            _ => false,
+        };
     };
     name.bytes().all(|b| REG_NAME[usize::from(b)]) && port.bytes().all(|b| b.is_ascii_digit())
 }
