@@ -304,6 +304,7 @@ impl EventLoop {
         let now = Instant::now();
         self.next_id += 1;
         let missed = Arc::new(AtomicBool::new(false));
+        self.shared.connections.fetch_add(1, Ordering::Relaxed);
         entry.insert(Slot {
             conn: Some(Box::new(Connection {
                 stream,
@@ -460,6 +461,7 @@ impl EventLoop {
 
     fn close(&mut self, key: usize) {
         let slot = self.slots.remove(key);
+        self.shared.connections.fetch_sub(1, Ordering::Relaxed);
         if let Some(c) = slot.conn {
             log::debug!(
                 "closing connection after {} requests: {:?}",

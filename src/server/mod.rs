@@ -11,7 +11,7 @@ use std::fmt;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crossbeam_channel::Sender;
@@ -50,6 +50,9 @@ pub(crate) struct Shared {
     /// A wake-up is already on its way: workers handing back many connections
     /// wake the loop once.
     pub(crate) wake_pending: AtomicBool,
+    /// Open connections, kept by the loop; workers read it to decide whether
+    /// to spin before sleeping.
+    pub(crate) connections: AtomicUsize,
 }
 
 impl Shared {
@@ -172,6 +175,7 @@ impl AIOServer {
             shutdown: AtomicBool::new(false),
             waker: Waker::new(poll.registry(), WAKER)?,
             wake_pending: AtomicBool::new(false),
+            connections: AtomicUsize::new(0),
         });
         let settings = Arc::new(Settings {
             workers: b.workers,
