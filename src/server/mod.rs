@@ -12,13 +12,11 @@ use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::Duration;
 
 use crossbeam_channel::Sender;
 use mio::net::TcpListener;
 use mio::{Interest, Poll, Waker};
 
-use crate::proto::Limits;
 use crate::{Request, Response};
 use event_loop::{EventLoop, LISTENER, WAKER};
 use worker_pool::{Job, WorkerPool};
@@ -26,21 +24,8 @@ use worker_pool::{Job, WorkerPool};
 /// The handler, shared by the workers.
 pub(crate) type Handler = Arc<dyn Fn(&Request) -> Response + Send + Sync + 'static>;
 
-/// The settings the running server reads (from [`ServerBuilder`]).
-#[derive(Debug)]
-pub(crate) struct Settings {
-    pub(crate) workers: usize,
-    pub(crate) limits: Limits,
-    pub(crate) max_connections: usize,
-    pub(crate) header_timeout: Duration,
-    pub(crate) idle_timeout: Duration,
-    pub(crate) body_timeout: Duration,
-    pub(crate) write_timeout: Duration,
-    pub(crate) linger_timeout: Duration,
-    pub(crate) shutdown_timeout: Duration,
-    pub(crate) max_requests: Option<u64>,
-    pub(crate) nodelay: bool,
-}
+/// The settings the running server reads: the builder it was bound with.
+pub(crate) type Settings = ServerBuilder;
 
 /// What the event loop, the workers and every [`ServerHandle`] share.
 #[derive(Debug)]
@@ -177,19 +162,7 @@ impl AIOServer {
             wake_pending: AtomicBool::new(false),
             connections: AtomicUsize::new(0),
         });
-        let settings = Arc::new(Settings {
-            workers: b.workers,
-            limits: b.limits,
-            max_connections: b.max_connections,
-            header_timeout: b.header_timeout,
-            idle_timeout: b.idle_timeout,
-            body_timeout: b.body_timeout,
-            write_timeout: b.write_timeout,
-            linger_timeout: b.linger_timeout,
-            shutdown_timeout: b.shutdown_timeout,
-            max_requests: b.max_requests,
-            nodelay: b.nodelay,
-        });
+        let settings = Arc::new(b.clone());
         let handler: Handler = Arc::new(handler);
         let (done_tx, done_rx) = crossbeam_channel::unbounded();
         let (workers, jobs): (WorkerPool, Sender<Job>) =
