@@ -9,14 +9,14 @@ mod support;
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use mini_async_http::{AIOServer, Request, Response, ResponseBuilder};
 use support::{
-    ChildGuard, Client, IO_TIMEOUT, TestServer, example_bin, fd_soft_limit, get, line_reader,
+    Client, IO_TIMEOUT, TestServer, example_bin, fd_soft_limit, get, spawn_until_first_line,
 };
 
 fn ms(n: u64) -> Duration {
@@ -610,20 +610,12 @@ fn out_of_descriptors_sheds_connections_and_recovers() {
         );
         return;
     };
-    let child = Command::new("sh")
-        .arg("-c")
-        .arg("ulimit -n 32; exec \"$0\" 0")
-        .arg(&echo)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn echo");
-    let mut child = ChildGuard(child);
-    let lines = line_reader(child.0.stdout.take().unwrap());
-    let line = lines
-        .recv_timeout(Duration::from_secs(10))
-        .expect("echo did not start");
+    let (mut child, line, _lines) = spawn_until_first_line(
+        Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -n 32; exec \"$0\" 0")
+            .arg(&echo),
+    );
     let addr: SocketAddr = line
         .strip_prefix("listening on ")
         .and_then(|a| a.parse().ok())

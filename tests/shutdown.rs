@@ -8,14 +8,14 @@
 mod support;
 
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Mutex;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use mini_async_http::{AIOServer, Request, Response, ResponseBuilder, ServerBuilder, ServerHandle};
-use support::{ChildGuard, Client, TestServer, example_bin, get, line_reader};
+use support::{Client, TestServer, example_bin, get, spawn_until_first_line};
 
 const WAIT: Duration = Duration::from_secs(5);
 
@@ -278,19 +278,8 @@ fn sigint_stops_the_hello_example() {
         );
         return;
     };
-    let child = Command::new(hello)
-        .arg("0")
-        .env("RUST_LOG", "off")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn hello");
-    let mut child = ChildGuard(child);
-    let lines = line_reader(child.0.stdout.take().unwrap());
-    let line = lines
-        .recv_timeout(Duration::from_secs(10))
-        .expect("hello did not start");
+    let (mut child, line, lines) =
+        spawn_until_first_line(Command::new(hello).arg("0").env("RUST_LOG", "off"));
     let port: u16 = line
         .strip_prefix("listening on http://0.0.0.0:")
         .and_then(|p| p.parse().ok())

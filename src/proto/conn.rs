@@ -146,11 +146,9 @@ impl BufferPool {
 pub struct Ctx<'a> {
     /// The `Date` value for responses.
     pub date: &'a [u8],
-    /// The server is shutting down: close after the current response.
-    pub draining: bool,
-    /// The server's shutdown flag, read again after the handler returns: a
-    /// shutdown that begins while a handler runs (after `draining` was taken)
-    /// must still make that response say `Connection: close`.
+    /// The server's shutdown flag: once set, every response says
+    /// `Connection: close`. Read after the handler returns, so a shutdown
+    /// that begins while a handler runs still closes that connection.
     pub shutdown: Option<&'a AtomicBool>,
     /// The idle timeout, in seconds, announced in `Keep-Alive: timeout=N`.
     pub keep_alive_timeout: Option<u64>,
@@ -162,7 +160,6 @@ impl Default for Ctx<'_> {
     fn default() -> Self {
         Ctx {
             date: b"Thu, 01 Jan 1970 00:00:00 GMT",
-            draining: false,
             shutdown: None,
             keep_alive_timeout: None,
             max_requests: None,
@@ -535,7 +532,7 @@ impl Conn {
             .headers()
             .get_all("connection")
             .any(|v| v.split(',').any(|o| o.trim().eq_ignore_ascii_case("close")));
-        let draining = ctx.draining || ctx.shutdown.is_some_and(|s| s.load(Ordering::Acquire));
+        let draining = ctx.shutdown.is_some_and(|s| s.load(Ordering::Acquire));
         let reason = if draining {
             Some(CloseReason::Shutdown)
         } else if !head.keep_alive || handler_close {

@@ -105,17 +105,14 @@ pub fn parse_head(buf: &[u8], limits: &Limits, req: &mut Request) -> Result<Opti
     req.target.push_str(target);
 
     // Values as `&str`: validating the whole head once is much cheaper than
-    // each value on its own; values are then slices of it, by offset.
-    let whole = std::str::from_utf8(&buf[..len]).ok();
+    // each value on its own; values are then slices of it, by offset. The
+    // method and field names are tokens and the target was checked ASCII, so
+    // bytes that are not UTF-8 can only be in a value.
+    let head = std::str::from_utf8(&buf[..len]).map_err(|_| Error::HeaderValueNotUtf8)?;
     let mut framing = Framing::default();
     for header in parsed.headers.iter() {
-        let value = match whole {
-            Some(head) => {
-                let start = header.value.as_ptr() as usize - buf.as_ptr() as usize;
-                &head[start..start + header.value.len()]
-            }
-            None => std::str::from_utf8(header.value).map_err(|_| Error::HeaderValueNotUtf8)?,
-        };
+        let start = header.value.as_ptr() as usize - buf.as_ptr() as usize;
+        let value = &head[start..start + header.value.len()];
         framing.see(header.name, value)?;
         req.headers.append(header.name, value);
     }

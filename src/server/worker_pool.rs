@@ -139,6 +139,9 @@ struct Worker {
 impl Worker {
     fn run(mut self) {
         let shared = Arc::clone(&self.shared);
+        // Whole seconds; a sub-second idle timeout is not announced (0 would
+        // read as "do not reuse").
+        let keep_alive_timeout = Some(self.settings.idle_timeout.as_secs()).filter(|&s| s > 0);
         // Ends when every sender is gone: the pool's and the event loop's.
         while let Ok(Job {
             key,
@@ -151,11 +154,8 @@ impl Worker {
             let date = http_date();
             let ctx = Ctx {
                 date: &date,
-                draining: shared.shutdown.load(Ordering::Acquire),
                 shutdown: Some(&shared.shutdown),
-                // Whole seconds; a sub-second idle timeout is not announced (0 would
-                // read as "do not reuse").
-                keep_alive_timeout: Some(self.settings.idle_timeout.as_secs()).filter(|&s| s > 0),
+                keep_alive_timeout,
                 max_requests: self.settings.max_requests,
             };
             if kind == JobKind::Timeout {

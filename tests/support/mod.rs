@@ -33,17 +33,11 @@ impl TestServer {
     where
         F: Fn(&Request) -> Response + Send + Sync + 'static,
     {
-        let mut server = builder
-            .bind("127.0.0.1:0", handler)
-            .expect("bind 127.0.0.1:0");
-        let addr = server.local_addr();
-        let handle = server.handle();
-        let thread = std::thread::spawn(move || server.start());
-        TestServer {
-            addr,
-            handle,
-            thread: Some(thread),
-        }
+        TestServer::run(
+            builder
+                .bind("127.0.0.1:0", handler)
+                .expect("bind 127.0.0.1:0"),
+        )
     }
 
     /// Shuts down and waits for `start` to return.
@@ -309,6 +303,27 @@ impl Drop for ChildGuard {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// Spawns `command` with its stdout piped and waits (at most 10 s) for the
+/// first line it prints, e.g. an example's `listening on …`. Returns the
+/// child, that line, and the channel of the lines after it.
+pub fn spawn_until_first_line(
+    command: &mut std::process::Command,
+) -> (ChildGuard, String, std::sync::mpsc::Receiver<String>) {
+    use std::process::Stdio;
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn child process");
+    let mut child = ChildGuard(child);
+    let lines = line_reader(child.0.stdout.take().expect("piped stdout"));
+    let first = lines
+        .recv_timeout(Duration::from_secs(10))
+        .expect("child printed nothing within 10 s");
+    (child, first, lines)
 }
 
 /// Reads lines of `source` on a thread and sends them to the returned
