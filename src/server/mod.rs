@@ -10,8 +10,9 @@ pub use config::ServerBuilder;
 use std::fmt;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::thread::Thread;
 
 use crossbeam_channel::Sender;
 use mio::net::TcpListener;
@@ -38,10 +39,26 @@ pub(crate) struct Shared {
     /// Open connections, kept by the loop; workers read it to decide whether
     /// to spin before sleeping.
     pub(crate) connections: AtomicUsize,
+    /// The event loop is parked (not polling) while the workers have a
+    /// backlog of jobs; see "Backlog" in the `event_loop` module doc.
+    pub(crate) loop_parked: AtomicBool,
+    /// The thread running the event loop, set when `start` begins.
+    pub(crate) loop_thread: OnceLock<Thread>,
 }
 
 impl Shared {
+    /// Lets a parked event loop go on to poll.
+    pub(crate) fn unpark_loop(&self) {
+        if self.loop_parked.load(Ordering::SeqCst) && self.loop_parked.swap(false, Ordering::SeqCst)
+        {
+            if let Some(thread) = self.loop_thread.get() {
+                thread.unpark();
+            }
+        }
+    }
+
     pub(crate) fn wake(&self) {
+        self.unpark_loop();
         if !self.wake_pending.swap(true, Ordering::AcqRel) {
             if let Err(e) = self.waker.wake() {
                 log::error!("cannot wake the event loop: {e}");
@@ -161,6 +178,8 @@ impl AIOServer {
             waker: Waker::new(poll.registry(), WAKER)?,
             wake_pending: AtomicBool::new(false),
             connections: AtomicUsize::new(0),
+            loop_parked: AtomicBool::new(false),
+            loop_thread: OnceLock::new(),
         });
         let settings = Arc::new(b.clone());
         let handler: Handler = Arc::new(handler);
@@ -308,7 +327,8 @@ impl ServerHandle {
     /// server.handle().shutdown();
     /// ```
     pub fn shutdown(&self) {
-        self.shared.shutdown.store(true, Ordering::Release);
+        self.shared.shutdown.store(true, Ordering::SeqCst);
+        self.shared.unpark_loop();
         self.shared.wake_pending.store(true, Ordering::Release);
         if let Err(e) = self.shared.waker.wake() {
             log::error!("cannot wake the event loop: {e}");
@@ -325,5 +345,144 @@ impl ServerHandle {
     #[must_use]
     pub fn is_shutdown(&self) -> bool {
         self.shared.shutdown.load(Ordering::Acquire)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The loop parks while the workers have a backlog; these tests hold the
+    //! only worker so that jobs queue up, wait (bounded) until the loop has
+    //! parked, and check that it comes back for the backlog, for new
+    //! connections, and for shutdown.
+
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::sync::mpsc::{self, Receiver, Sender};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::ResponseBuilder;
+
+    const WAIT: Duration = Duration::from_secs(5);
+
+    struct Held {
+        handle: ServerHandle,
+        addr: SocketAddr,
+        entered: Receiver<()>,
+        release: Sender<()>,
+        stopped: Receiver<()>,
+    }
+
+    /// One worker; `/block` holds it until released.
+    fn held_server() -> Held {
+        let (entered_tx, entered) = mpsc::channel();
+        let (release, release_rx) = mpsc::channel::<()>();
+        let (entered_tx, release_rx) = (Mutex::new(entered_tx), Mutex::new(release_rx));
+        let mut server = AIOServer::bind(1, "127.0.0.1:0", move |req: &Request| {
+            if req.path() == "/block" {
+                entered_tx.lock().unwrap().send(()).unwrap();
+                let _ = release_rx.lock().unwrap().recv_timeout(WAIT);
+            }
+            ResponseBuilder::empty_200()
+                .body(req.path())
+                .build()
+                .unwrap()
+        })
+        .unwrap();
+        let (handle, addr) = (server.handle(), server.local_addr());
+        let (stopped_tx, stopped) = mpsc::channel();
+        std::thread::spawn(move || {
+            server.start();
+            let _ = stopped_tx.send(());
+        });
+        Held {
+            handle,
+            addr,
+            entered,
+            release,
+            stopped,
+        }
+    }
+
+    fn send(addr: SocketAddr, path: &str) -> TcpStream {
+        let mut s = TcpStream::connect_timeout(&addr, WAIT).unwrap();
+        s.set_read_timeout(Some(WAIT)).unwrap();
+        s.set_write_timeout(Some(WAIT)).unwrap();
+        // Keep-alive, so handing the connection back is not urgent: only
+        // the worker taking the last queued job unparks the loop.
+        write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        s
+    }
+
+    /// Reads one response (its body is the path: no `/` within it).
+    fn body(mut s: TcpStream) -> String {
+        let mut text = Vec::new();
+        let mut byte = [0u8];
+        while !text.ends_with(b"\r\n\r\n") {
+            s.read_exact(&mut byte).unwrap();
+            text.push(byte[0]);
+        }
+        let text = String::from_utf8(text).unwrap();
+        assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+        let len: usize = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Length: "))
+            .unwrap()
+            .parse()
+            .unwrap();
+        let mut body = vec![0u8; len];
+        s.read_exact(&mut body).unwrap();
+        String::from_utf8(body).unwrap()
+    }
+
+    /// Holds the worker and queues two more jobs; returns once the loop has
+    /// parked behind them.
+    fn park_loop(held: &Held, shared: &Arc<Shared>) -> Vec<TcpStream> {
+        let blocked = send(held.addr, "/block");
+        held.entered.recv_timeout(WAIT).expect("handler not called");
+        let queued = vec![blocked, send(held.addr, "/a"), send(held.addr, "/b")];
+        let until = Instant::now() + WAIT;
+        while !shared.loop_parked.load(Ordering::SeqCst) {
+            assert!(Instant::now() < until, "the loop never parked");
+            std::thread::yield_now();
+        }
+        queued
+    }
+
+    #[test]
+    fn parked_loop_serves_the_backlog_and_new_connections() {
+        let held = held_server();
+        let shared = Arc::clone(&held.handle.shared);
+        let queued = park_loop(&held, &shared);
+        held.release.send(()).unwrap();
+        let bodies: Vec<String> = queued.into_iter().map(body).collect();
+        assert_eq!(bodies, ["/block", "/a", "/b"]);
+        // The loop polls again: a new connection is accepted and served.
+        assert_eq!(body(send(held.addr, "/after")), "/after");
+        held.handle.shutdown();
+        held.stopped
+            .recv_timeout(WAIT)
+            .expect("start() did not return");
+    }
+
+    #[test]
+    fn shutdown_wakes_a_parked_loop() {
+        let held = held_server();
+        let shared = Arc::clone(&held.handle.shared);
+        let queued = park_loop(&held, &shared);
+        held.handle.shutdown();
+        // The loop has stopped accepting before the worker is released.
+        let until = Instant::now() + WAIT;
+        while TcpStream::connect_timeout(&held.addr, WAIT).is_ok() {
+            assert!(Instant::now() < until, "still accepting after shutdown");
+            std::thread::yield_now();
+        }
+        held.release.send(()).unwrap();
+        let bodies: Vec<String> = queued.into_iter().map(body).collect();
+        assert_eq!(bodies, ["/block", "/a", "/b"]);
+        held.stopped
+            .recv_timeout(WAIT)
+            .expect("start() did not return");
     }
 }

@@ -199,6 +199,16 @@ impl Worker {
     /// Under heavy load work keeps arriving anyway, and spinning would only
     /// take turns away from the event loop, so the worker sleeps at once.
     fn next_job(&self) -> Result<Job, crossbeam_channel::RecvError> {
+        let job = self.wait_job();
+        if job.is_ok() && self.jobs.is_empty() {
+            // Pairs with the fence in `EventLoop::wait_for_backlog`.
+            fence(Ordering::SeqCst);
+            self.shared.unpark_loop();
+        }
+        job
+    }
+
+    fn wait_job(&self) -> Result<Job, crossbeam_channel::RecvError> {
         if let Ok(job) = self.jobs.try_recv() {
             return Ok(job);
         }
