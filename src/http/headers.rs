@@ -149,7 +149,9 @@ impl Headers {
     /// assert_eq!(headers.get_all("Cache-Control").collect::<Vec<_>>(), ["max-age=60"]);
     /// ```
     pub fn insert(&mut self, name: &str, value: &str) {
-        self.remove(name);
+        if !self.fields.is_empty() {
+            self.remove(name);
+        }
         self.append(name, value);
     }
 
@@ -185,6 +187,27 @@ impl Headers {
     pub fn clear(&mut self) {
         self.buf.clear();
         self.fields.clear();
+    }
+}
+
+impl Headers {
+    /// Bytes the fields take as `Name: value\r\n` lines.
+    pub(crate) fn encoded_len(&self) -> usize {
+        self.buf.len() + 4 * self.fields.len()
+    }
+
+    /// Every `(name, value)` pair as bytes: no UTF-8 boundary checks, for
+    /// the server's own loops over a response's fields.
+    pub(crate) fn iter_bytes(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        let buf = self.buf.as_bytes();
+        self.fields
+            .iter()
+            .map(move |&(n, v, e)| (&buf[n..v], &buf[v..e]))
+    }
+
+    /// Bytes of storage held, for deciding whether to keep it for reuse.
+    pub(crate) fn capacity_bytes(&self) -> usize {
+        self.buf.capacity() + self.fields.capacity() * std::mem::size_of::<(usize, usize, usize)>()
     }
 }
 

@@ -1,3 +1,4 @@
+use std::cell::Cell;
 use std::error::Error;
 use std::fmt;
 
@@ -88,6 +89,33 @@ impl Response {
     }
 }
 
+impl Drop for Response {
+    /// Keeps the header storage for the next response built on this thread
+    /// (see [`spare_headers`]).
+    fn drop(&mut self) {
+        let mut headers = std::mem::take(&mut self.headers);
+        if headers.capacity_bytes() <= SPARE_MAX_BYTES {
+            headers.clear();
+            SPARE_HEADERS.with(|spare| spare.set(Some(headers)));
+        }
+    }
+}
+
+/// Header storage larger than this is not kept for reuse.
+const SPARE_MAX_BYTES: usize = 4096;
+
+thread_local! {
+    /// The header storage of the last response dropped on this thread.
+    static SPARE_HEADERS: Cell<Option<Headers>> = const { Cell::new(None) };
+}
+
+/// An empty [`Headers`], reusing the storage of the last [`Response`] dropped
+/// on this thread. A worker builds a response, encodes it and drops it, then
+/// builds the next: its header fields then cost no allocation.
+fn spare_headers() -> Headers {
+    SPARE_HEADERS.with(Cell::take).unwrap_or_default()
+}
+
 /// Builds a [`Response`], checking that it can go on the wire as it is.
 ///
 /// ```
@@ -131,7 +159,7 @@ impl ResponseBuilder {
         ResponseBuilder {
             status: 200,
             reason: None,
-            headers: Headers::new(),
+            headers: spare_headers(),
             body: Vec::new(),
         }
     }
@@ -264,17 +292,18 @@ impl ResponseBuilder {
                 return Err(BuildError::InvalidReason);
             }
         }
-        for (name, value) in self.headers.iter() {
-            if !is_token(name) {
-                return Err(BuildError::InvalidHeaderName(name.to_owned()));
+        for (name, value) in self.headers.iter_bytes() {
+            let owned = || String::from_utf8_lossy(name).into_owned();
+            if name.is_empty() || !name.iter().all(|&b| is_tchar(b)) {
+                return Err(BuildError::InvalidHeaderName(owned()));
             }
-            if !valid_field_value(value) {
-                return Err(BuildError::InvalidHeaderValue(name.to_owned()));
+            if !value.iter().all(|&b| field_value_byte(b)) {
+                return Err(BuildError::InvalidHeaderValue(owned()));
             }
-            if name.eq_ignore_ascii_case("content-length")
-                || name.eq_ignore_ascii_case("transfer-encoding")
+            if name.eq_ignore_ascii_case(b"content-length")
+                || name.eq_ignore_ascii_case(b"transfer-encoding")
             {
-                return Err(BuildError::ReservedHeader(name.to_owned()));
+                return Err(BuildError::ReservedHeader(owned()));
             }
         }
         if matches!(self.status, 204 | 304) && !self.body.is_empty() {
@@ -362,7 +391,12 @@ pub(crate) fn is_token(s: &str) -> bool {
 
 /// Field content without CTLs other than HTAB (so no CR, LF or NUL).
 pub(crate) fn valid_field_value(s: &str) -> bool {
-    s.bytes().all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+    s.bytes().all(field_value_byte)
+}
+
+/// HTAB, visible ASCII, space and obs-text: no other control character.
+fn field_value_byte(b: u8) -> bool {
+    b == b'\t' || (b >= 0x20 && b != 0x7f)
 }
 
 /// The standard reason phrase of `status`, or `""`.
@@ -414,5 +448,43 @@ pub(crate) fn reason_phrase(status: u16) -> &'static str {
         504 => "Gateway Timeout",
         505 => "HTTP Version Not Supported",
         _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A dropped response's header storage is reused, empty, by the next
+    /// builder on the same thread; large storage is not kept.
+    #[test]
+    fn header_storage_is_reused_empty() {
+        let first = ResponseBuilder::new()
+            .header("X-First", "1")
+            .header("Set-Cookie", "a=b")
+            .build()
+            .unwrap();
+        let storage = first.headers().capacity_bytes();
+        assert!(storage > 0);
+        drop(first);
+        let second = ResponseBuilder::new().build().unwrap();
+        assert!(second.headers().is_empty());
+        assert_eq!(
+            second.headers().capacity_bytes(),
+            storage,
+            "storage not reused"
+        );
+        drop(second);
+
+        let big = "v".repeat(2 * SPARE_MAX_BYTES);
+        drop(
+            ResponseBuilder::new()
+                .header("X-Big", &big)
+                .build()
+                .unwrap(),
+        );
+        let next = ResponseBuilder::new().build().unwrap();
+        assert!(next.headers().capacity_bytes() <= SPARE_MAX_BYTES);
+        assert!(next.headers().is_empty());
     }
 }

@@ -25,6 +25,14 @@ pub struct Framing<'a> {
 /// Appends the response to `out`.
 pub fn encode(resp: &Response, framing: &Framing<'_>, out: &mut Vec<u8>) {
     let status = resp.status();
+    // One reservation for the whole response: the fixed lines below take
+    // less than 128 bytes besides the reason, the date and the fields.
+    out.reserve(
+        128 + resp.reason().len()
+            + resp.headers().encoded_len()
+            + framing.date.len()
+            + resp.body().len(),
+    );
     // `build` keeps statuses within 100..=999: always three digits.
     let digits = [
         b'0' + (status / 100 % 10) as u8,
@@ -37,14 +45,14 @@ pub fn encode(resp: &Response, framing: &Framing<'_>, out: &mut Vec<u8>) {
     out.extend_from_slice(resp.reason().as_bytes());
     out.extend_from_slice(b"\r\n");
     let mut has_date = false;
-    for (name, value) in resp.headers().iter() {
-        if name.eq_ignore_ascii_case("connection") || name.eq_ignore_ascii_case("keep-alive") {
+    for (name, value) in resp.headers().iter_bytes() {
+        if name.eq_ignore_ascii_case(b"connection") || name.eq_ignore_ascii_case(b"keep-alive") {
             continue; // the server's own, written below
         }
-        has_date |= name.eq_ignore_ascii_case("date");
-        out.extend_from_slice(name.as_bytes());
+        has_date |= name.eq_ignore_ascii_case(b"date");
+        out.extend_from_slice(name);
         out.extend_from_slice(b": ");
-        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(value);
         out.extend_from_slice(b"\r\n");
     }
     // RFC 9110 §8.6: no Content-Length on 1xx and 204; on 304 it would have to
@@ -80,6 +88,15 @@ pub fn encode(resp: &Response, framing: &Framing<'_>, out: &mut Vec<u8>) {
 
 /// Appends `n` in decimal, without going through `fmt`.
 fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
+    // Small numbers (short bodies, the keep-alive timeout) in one store.
+    if n < 10 {
+        out.push(b'0' + n as u8);
+        return;
+    }
+    if n < 100 {
+        out.extend_from_slice(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8]);
+        return;
+    }
     let mut digits = [0u8; 20];
     let mut i = digits.len();
     loop {
@@ -141,7 +158,7 @@ mod tests {
 
     #[test]
     fn decimals() {
-        for n in [0, 7, 10, 999, u64::MAX] {
+        for n in [0, 7, 10, 42, 99, 100, 999, u64::MAX] {
             let mut out = Vec::new();
             push_decimal(&mut out, n);
             assert_eq!(out, n.to_string().as_bytes());
