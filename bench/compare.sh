@@ -281,6 +281,16 @@ median() { # numbers on stdin (NA ignored) -> median or NA
 col_median() { # col_median SCENARIO SERVER COLUMN
     awk -F'\t' -v sc="$1" -v s="$2" -v c="$3" '$1 == sc && $2 == s {print $c}' "$RUNS_TSV" | median
 }
+paired_ratio() { # paired_ratio SCENARIO SERVER COLUMN -> median over rounds of server/hyper
+    # Each round's figure is divided by hyper's from the same round (run
+    # seconds apart), so a machine that is slower for a while moves both.
+    awk -F'\t' -v sc="$1" -v s="$2" -v c="$3" '
+        $1 == sc && $2 == s { x[$3] = $c }
+        $1 == sc && $2 == "hyper" { h[$3] = $c }
+        END { for (r in x) if (r in h && x[r] != "NA" && h[r] != "NA" && h[r] + 0 != 0) print x[r] / h[r] }' \
+        "$RUNS_TSV" | median
+}
+fmt_ratio() { awk -v x="$1" 'BEGIN { if (x == "NA") print "n/a"; else printf "%.2f×", x }'; }
 fmt_int() { awk -v x="$1" 'BEGIN { if (x == "NA") print "n/a"; else printf "%.0f", x }'; }
 fmt_lat() {
     awk -v x="$1" 'BEGIN {
@@ -301,13 +311,7 @@ REPORT_TMP="$(mktemp)"
 out() { printf '%s\n' "$*" | tee -a "$REPORT_TMP"; }
 
 print_table() { # print_table SCENARIO
-    local sc="$1" s rps pc busy p50 p99 cpu rss err n2 h_rps h_pc h_cpu
-    h_rps=NA; h_pc=NA; h_cpu=NA
-    if [[ " $SERVERS " == *" hyper "* ]]; then
-        h_rps=$(col_median "$sc" hyper 4)
-        h_pc=$(col_median "$sc" hyper 12)
-        h_cpu=$(col_median "$sc" hyper 10)
-    fi
+    local sc="$1" s rps pc busy p50 p99 cpu rss err n2
     out ""
     out "### $sc — $(scenario_desc "$sc")"
     out ""
@@ -325,7 +329,7 @@ print_table() { # print_table SCENARIO
         pc=$(col_median "$sc" "$s" 12)
         rss=$(col_median "$sc" "$s" 13)
         busy=$(col_median "$sc" "$s" 11)
-        out "| $s | $(fmt_int "$rps") | $(fmt_int "$pc") | $(fmt_pct "$busy") | $(fmt_lat "$p50") | $(fmt_lat "$p99") | $(fmt_f "$cpu" 2) | $(fmt_mib "$rss") | $(fmt_int "$err") | $(fmt_int "$n2") | $(ratio "$rps" "$h_rps") | $(ratio "$pc" "$h_pc") | $(ratio "$cpu" "$h_cpu") |"
+        out "| $s | $(fmt_int "$rps") | $(fmt_int "$pc") | $(fmt_pct "$busy") | $(fmt_lat "$p50") | $(fmt_lat "$p99") | $(fmt_f "$cpu" 2) | $(fmt_mib "$rss") | $(fmt_int "$err") | $(fmt_int "$n2") | $(fmt_ratio "$(paired_ratio "$sc" "$s" 4)") | $(fmt_ratio "$(paired_ratio "$sc" "$s" 12)") | $(fmt_ratio "$(paired_ratio "$sc" "$s" 10)") |"
     done
     local noisy total
     noisy=$(awk -F'\t' -v sc="$sc" '$1 == sc && $14 != "NA" && $14 > 0.15' "$RUNS_TSV" | wc -l)
@@ -424,7 +428,7 @@ out "- rustc: $(rustc --version 2>/dev/null || echo unknown); wrk: $(wrk -v 2>&1
 out "- main repo commit: $(git -C "$BENCH_DIR/.." rev-parse --short HEAD 2>/dev/null || echo none)"
 out "- background CPU load before the runs (1 s sample): ${BACKGROUND:-unknown}"
 out "- servers: $SERVERS; server THREADS=$THREADS pinned to CPU $SERVER_CPUS; wrk -t1 pinned to CPU $CLIENT_CPUS"
-out "- rounds: $ROUNDS × ${DURATION}s per scenario and server; every cell is the median over rounds"
+out "- rounds: $ROUNDS × ${DURATION}s per scenario and server; every cell is the median over rounds; a ratio is the median over rounds of the server's figure ÷ hyper's in the same round"
 out "- per-core req/s = req/s ÷ busy fraction of CPU $BUSY_CPU; CPU µs/req = server utime+stime ÷ requests"
 for sc in $WRK_SCENARIOS; do print_table "$sc"; done
 
