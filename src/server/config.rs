@@ -26,6 +26,7 @@ use crate::{Request, Response};
 /// | [`shutdown_timeout`](Self::shutdown_timeout) | 30 s | remaining connections are dropped and `start` returns |
 /// | [`max_requests_per_connection`](Self::max_requests_per_connection) | unlimited | the last response says `Connection: close` |
 /// | [`nodelay`](Self::nodelay) | `true` | `TCP_NODELAY` on accepted sockets |
+/// | [`coalesce`](Self::coalesce) | 50 µs | under load, pause this long before a poll that would find few events |
 ///
 /// The header timeout runs from accept for the first request and from the
 /// first byte of the head for the next ones; between requests the idle
@@ -58,6 +59,7 @@ pub struct ServerBuilder {
     pub(crate) shutdown_timeout: Duration,
     pub(crate) max_requests: Option<u64>,
     pub(crate) nodelay: bool,
+    pub(crate) coalesce: Duration,
 }
 
 impl Default for ServerBuilder {
@@ -74,6 +76,7 @@ impl Default for ServerBuilder {
             shutdown_timeout: Duration::from_secs(30),
             max_requests: None,
             nodelay: true,
+            coalesce: Duration::from_micros(50),
         }
     }
 }
@@ -217,6 +220,24 @@ impl ServerBuilder {
         /// # let _ = builder;
         /// ```
         nodelay: bool => |s, b| s.nodelay = b
+    );
+    setter!(
+        /// Event coalescing under load: when at least 32 connections are
+        /// open and a poll of the event loop came back at once (within
+        /// 200 µs) with 8 or fewer ready connections, the loop pauses this
+        /// long before its next poll, so that events arriving in a trickle
+        /// are handed to the workers in batches instead of one hand-off
+        /// (two context switches) each. Like a network card's interrupt
+        /// moderation, it trades up to this much added latency per request
+        /// for less CPU per request; under light load, or with few
+        /// connections, it never applies. `Duration::ZERO` turns it off.
+        ///
+        /// ```
+        /// use std::time::Duration;
+        /// let builder = mini_async_http::AIOServer::builder().coalesce(Duration::ZERO);
+        /// # let _ = builder;
+        /// ```
+        coalesce: Duration => |s, d| s.coalesce = d
     );
 
     /// Binds `addr`, starts the worker threads and returns the server, ready

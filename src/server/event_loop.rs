@@ -47,6 +47,27 @@
 //! new connections wait in the listen backlog only while every worker is
 //! busy, where they would wait for a worker anyway.
 //!
+//! # Coalescing
+//! Each hand-off of events to a worker costs a fixed amount (the loop and a
+//! worker take turns: two context switches and a few system calls). Under
+//! load with many connections, events can arrive in a steady trickle, so that
+//! every poll finds one or two and the loop pays that cost for each request;
+//! when the server is faster than its clients the trickle never stops, and
+//! the spare CPU goes to hand-offs instead of idling. So a poll that comes
+//! back within 200 µs with 8 or fewer events, while 32 or more connections
+//! are open, makes the loop pause [`coalesce`](crate::ServerBuilder::coalesce)
+//! (50 µs by default) before the next poll, and the events of that pause go
+//! out in one batch. Measured on one core (`bench/compare.sh`, one worker),
+//! against the same build with `coalesce(Duration::ZERO)`: context switches
+//! per request 0.27 → 0.13 at 64 keep-alive connections, 0.027 → 0.010 with
+//! 16 pipelined requests; requests per busy core +10 %, +12 %, +4 % with
+//! 4 KiB POSTs, +3 % at 1 000 connections, +18 % with a new connection per
+//! request, and requests per second up 0–9 %.
+//! The median latency under that load rises (at 64 connections, 260 → 440 µs,
+//! as requests wait for their batch) while the mean (connections ÷
+//! throughput) and the p99 do not. With fewer connections, or when polls
+//! wait, nothing changes: one connection's round trip is untouched.
+//!
 //! # Deadlines
 //! Each slot has one deadline, set from the connection's [`Phase`] when it
 //! comes back (header, idle, body, write or linger timeout). Deadlines live in
@@ -95,6 +116,12 @@ pub(crate) const WAKER: Token = Token(1);
 const FIRST_CONN: usize = 2;
 /// Jobs waiting for a worker from which on the loop parks instead of polling.
 const PARK_BACKLOG: usize = 2;
+/// Open connections from which on the loop coalesces events.
+const COALESCE_MIN_CONNECTIONS: usize = 32;
+/// A poll that comes back within this time with at most `COALESCE_THIN`
+/// events makes the next poll wait `Settings::coalesce` first.
+const COALESCE_HOT: Duration = Duration::from_micros(200);
+const COALESCE_THIN: usize = 8;
 /// Pause before accepting again after an accept error that is not transient.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 const OVERLOADED: &[u8] =
@@ -190,6 +217,8 @@ impl EventLoop {
 
     fn run_loop(&mut self) -> io::Result<()> {
         let mut events = Events::with_capacity(1024);
+        // The last poll was thin (see "Coalescing" in the module doc).
+        let mut thin = false;
         loop {
             if self.shared.shutdown.load(Ordering::Acquire) && self.shutdown_deadline.is_none() {
                 self.begin_shutdown();
@@ -207,13 +236,18 @@ impl EventLoop {
                 }
             }
             self.wait_for_backlog();
+            if thin && coalesce(self.settings.coalesce, self.slots.len()) {
+                std::thread::sleep(self.settings.coalesce);
+            }
             let timeout = self.poll_timeout();
+            let before = Instant::now();
             if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() == io::ErrorKind::Interrupted {
                     continue;
                 }
                 return Err(e);
             }
+            thin = thin_poll(before.elapsed(), events.iter().count());
             for event in &events {
                 match event.token() {
                     LISTENER => self.accept(),
@@ -540,6 +574,17 @@ impl EventLoop {
     }
 }
 
+/// A poll that waited `waited` and returned `events` events (connections or
+/// not) is thin: events are arriving fast, but few at a time.
+fn thin_poll(waited: Duration, events: usize) -> bool {
+    waited < COALESCE_HOT && events <= COALESCE_THIN
+}
+
+/// Whether to pause `delay` before the poll that follows a thin one.
+fn coalesce(delay: Duration, connections: usize) -> bool {
+    !delay.is_zero() && connections >= COALESCE_MIN_CONNECTIONS
+}
+
 /// Puts the calling thread under `SCHED_BATCH` (or back under `SCHED_OTHER`),
 /// at nice 0 (see "Scheduling" in the module doc). Best effort: a failure
 /// only costs speed.
@@ -585,4 +630,30 @@ fn transient(e: &io::Error) -> bool {
         e.raw_os_error(),
         Some(71 | 110 | 113 | 101 | 100 | 92 | 112 | 64 | 95)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coalescing_applies_only_to_fast_thin_polls_with_many_connections() {
+        let us = Duration::from_micros;
+        assert!(thin_poll(us(0), 1));
+        assert!(thin_poll(us(150), COALESCE_THIN));
+        assert!(
+            !thin_poll(us(150), COALESCE_THIN + 1),
+            "a full poll is a batch already"
+        );
+        assert!(
+            !thin_poll(us(500), 1),
+            "a poll that waited means light load"
+        );
+        assert!(coalesce(us(50), COALESCE_MIN_CONNECTIONS));
+        assert!(
+            !coalesce(us(50), COALESCE_MIN_CONNECTIONS - 1),
+            "few connections"
+        );
+        assert!(!coalesce(Duration::ZERO, 10_000), "turned off");
+    }
 }
