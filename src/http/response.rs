@@ -294,10 +294,10 @@ impl ResponseBuilder {
         }
         for (name, value) in self.headers.iter_bytes() {
             let owned = || String::from_utf8_lossy(name).into_owned();
-            if name.is_empty() || !name.iter().all(|&b| is_tchar(b)) {
+            if !token_bytes(name) {
                 return Err(BuildError::InvalidHeaderName(owned()));
             }
-            if !value.iter().all(|&b| field_value_byte(b)) {
+            if !field_value_bytes(value) {
                 return Err(BuildError::InvalidHeaderValue(owned()));
             }
             if name.eq_ignore_ascii_case(b"content-length")
@@ -396,7 +396,18 @@ pub(crate) fn valid_field_value(s: &str) -> bool {
 
 /// HTAB, visible ASCII, space and obs-text: no other control character.
 fn field_value_byte(b: u8) -> bool {
-    b == b'\t' || (b >= 0x20 && b != 0x7f)
+    (b == b'\t') | ((b >= 0x20) & (b != 0x7f))
+}
+
+/// [`valid_field_value`] on bytes, without early exit so that the loop
+/// vectorizes (short values are the common case, and valid).
+fn field_value_bytes(s: &[u8]) -> bool {
+    s.iter().fold(true, |ok, &b| ok & field_value_byte(b))
+}
+
+/// [`is_token`] on bytes, without early exit.
+fn token_bytes(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().fold(true, |ok, &b| ok & is_tchar(b))
 }
 
 /// The standard reason phrase of `status`, or `""`.
