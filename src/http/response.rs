@@ -396,7 +396,7 @@ pub(crate) fn valid_field_value(s: &str) -> bool {
 
 /// HTAB, visible ASCII, space and obs-text: no other control character.
 fn field_value_byte(b: u8) -> bool {
-    (b == b'\t') | ((b >= 0x20) & (b != 0x7f))
+    b == b'\t' || (b >= 0x20 && b != 0x7f)
 }
 
 /// [`valid_field_value`] on bytes, without early exit so that the loop
