@@ -10,6 +10,7 @@ mod version;
 pub use headers::Headers;
 pub use method::Method;
 pub use request::Request;
+pub(crate) use request::path_len;
 pub use response::{BuildError, Response, ResponseBuilder};
 pub(crate) use response::{byte_set, is_token};
 pub use version::Version;

@@ -31,6 +31,9 @@ use super::{Headers, Method, Version};
 pub struct Request {
     pub(crate) method: Method,
     pub(crate) target: String,
+    /// Length of the path part of `target` (up to the first `?`), found
+    /// once when the target is set: `path()` is then free.
+    pub(crate) path_len: usize,
     pub(crate) version: Version,
     pub(crate) headers: Headers,
     pub(crate) body: Vec<u8>,
@@ -56,6 +59,7 @@ impl Request {
         Request {
             method,
             target: target.to_owned(),
+            path_len: path_len(target),
             version: Version::Http11,
             headers: Headers::new(),
             body: Vec::new(),
@@ -146,10 +150,7 @@ impl Request {
     /// ```
     #[must_use]
     pub fn path(&self) -> &str {
-        match self.target.find('?') {
-            Some(i) => &self.target[..i],
-            None => &self.target,
-        }
+        &self.target[..self.path_len]
     }
 
     /// The query, after `?`, if the target has one.
@@ -161,7 +162,7 @@ impl Request {
     /// ```
     #[must_use]
     pub fn query(&self) -> Option<&str> {
-        self.target.find('?').map(|i| &self.target[i + 1..])
+        self.target.get(self.path_len + 1..)
     }
 
     /// The HTTP version.
@@ -225,8 +226,17 @@ impl Request {
     pub(crate) fn clear(&mut self) {
         self.method = Method::Get;
         self.target.clear();
+        self.path_len = 0;
         self.version = Version::Http11;
         self.headers.clear();
         self.body.clear();
     }
+}
+
+/// Where the query starts in `target` (its length if it has none).
+pub(crate) fn path_len(target: &str) -> usize {
+    target
+        .bytes()
+        .position(|b| b == b'?')
+        .unwrap_or(target.len())
 }

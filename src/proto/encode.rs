@@ -33,17 +33,21 @@ pub fn encode(resp: &Response, framing: &Framing<'_>, out: &mut Vec<u8>) {
             + framing.date.len()
             + resp.body().len(),
     );
-    // `build` keeps statuses within 100..=999: always three digits.
-    let digits = [
-        b'0' + (status / 100 % 10) as u8,
-        b'0' + (status / 10 % 10) as u8,
-        b'0' + (status % 10) as u8,
-    ];
-    out.extend_from_slice(b"HTTP/1.1 ");
-    out.extend_from_slice(&digits);
-    out.push(b' ');
-    out.extend_from_slice(resp.reason().as_bytes());
-    out.extend_from_slice(b"\r\n");
+    if let Some(line) = resp.status_line() {
+        out.extend_from_slice(line);
+    } else {
+        // `build` keeps statuses within 100..=999: always three digits.
+        let digits = [
+            b'0' + (status / 100 % 10) as u8,
+            b'0' + (status / 10 % 10) as u8,
+            b'0' + (status % 10) as u8,
+        ];
+        out.extend_from_slice(b"HTTP/1.1 ");
+        out.extend_from_slice(&digits);
+        out.push(b' ');
+        out.extend_from_slice(resp.reason().as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
     let mut has_date = false;
     for (name, value) in resp.headers().iter_bytes() {
         if name.eq_ignore_ascii_case(b"connection") || name.eq_ignore_ascii_case(b"keep-alive") {
@@ -154,6 +158,22 @@ mod tests {
         let mut out = Vec::new();
         encode(&resp, &framing(false, false), &mut out);
         assert!(!String::from_utf8(out).unwrap().contains("Content-Length"));
+    }
+
+    /// The ready-made status lines say the same as the digit path would.
+    #[test]
+    fn status_lines() {
+        for status in 200..=999 {
+            let mut out = Vec::new();
+            let resp = ResponseBuilder::new().status(status).build().unwrap();
+            encode(&resp, &framing(false, true), &mut out);
+            let want = format!("HTTP/1.1 {status} {}\r\n", resp.reason());
+            assert!(out.starts_with(want.as_bytes()), "{status}");
+        }
+        let resp = ResponseBuilder::new().reason("Fine").build().unwrap();
+        let mut out = Vec::new();
+        encode(&resp, &framing(false, true), &mut out);
+        assert!(out.starts_with(b"HTTP/1.1 200 Fine\r\n"));
     }
 
     #[test]

@@ -103,6 +103,7 @@ pub fn parse_head(buf: &[u8], limits: &Limits, req: &mut Request) -> Result<Opti
     };
     check_target(&req.method, target)?;
     req.target.push_str(target);
+    req.path_len = crate::http::path_len(target);
 
     // Values as `&str`: validating the whole head once is much cheaper than
     // each value on its own; values are then slices of it, by offset. The
