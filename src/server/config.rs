@@ -229,8 +229,10 @@ impl ServerBuilder {
         /// are handed to the workers in batches instead of one hand-off
         /// (two context switches) each. Like a network card's interrupt
         /// moderation, it trades up to this much added latency per request
-        /// for less CPU per request; under light load, or with few
-        /// connections, it never applies. `Duration::ZERO` turns it off.
+        /// for less CPU per request (the pause is a sleep, so the kernel's
+        /// timer slack, 50 µs by default on Linux, can lengthen it); under
+        /// light load, or with few connections, it never applies.
+        /// `Duration::ZERO` turns it off.
         ///
         /// ```
         /// use std::time::Duration;
