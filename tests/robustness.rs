@@ -16,20 +16,9 @@ use std::time::{Duration, Instant};
 
 use mini_async_http::{AIOServer, Request, Response, ResponseBuilder};
 use support::{
-    Client, IO_TIMEOUT, TestServer, example_bin, fd_soft_limit, get, spawn_until_first_line,
+    Client, IO_TIMEOUT, TestServer, example_bin, fd_soft_limit, get, ms, path_echo,
+    spawn_until_first_line,
 };
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
-
-/// Answers every request with its path.
-fn path_echo(req: &Request) -> Response {
-    ResponseBuilder::empty_200()
-        .body(req.path())
-        .build()
-        .unwrap()
-}
 
 /// `/big` gets `body`; anything else its path.
 fn big_or_path(body: Arc<Vec<u8>>) -> impl Fn(&Request) -> Response + Send + Sync + 'static {

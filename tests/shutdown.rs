@@ -15,20 +15,9 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use mini_async_http::{AIOServer, Request, Response, ResponseBuilder, ServerBuilder, ServerHandle};
-use support::{Client, TestServer, example_bin, get, spawn_until_first_line};
+use support::{Client, TestServer, example_bin, get, ms, path_echo, spawn_until_first_line};
 
 const WAIT: Duration = Duration::from_secs(5);
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
-
-fn path_echo(req: &Request) -> Response {
-    ResponseBuilder::empty_200()
-        .body(req.path())
-        .build()
-        .unwrap()
-}
 
 /// A server whose thread reports when `start` returns.
 struct Running {

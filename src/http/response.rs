@@ -395,12 +395,12 @@ pub(crate) const fn byte_set(extra: &[u8]) -> [bool; 256] {
 
 /// A non-empty RFC 9110 token.
 pub(crate) fn is_token(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(is_tchar)
+    token_bytes(s.as_bytes())
 }
 
 /// Field content without CTLs other than HTAB (so no CR, LF or NUL).
 pub(crate) fn valid_field_value(s: &str) -> bool {
-    s.bytes().all(field_value_byte)
+    field_value_bytes(s.as_bytes())
 }
 
 /// HTAB, visible ASCII, space and obs-text: no other control character.

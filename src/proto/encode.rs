@@ -25,15 +25,16 @@ pub struct Framing<'a> {
 /// Appends the response to `out`.
 pub fn encode(resp: &Response, framing: &Framing<'_>, out: &mut Vec<u8>) {
     let status = resp.status();
-    // One reservation for the whole response: the fixed lines below take
-    // less than 128 bytes besides the reason, the date and the fields.
+    let line = resp.status_line();
+    // One reservation for the whole response: the status line, the fields,
+    // the date, the body, and under 128 bytes of fixed lines.
     out.reserve(
-        128 + resp.reason().len()
+        128 + line.map_or_else(|| resp.reason().len(), <[u8]>::len)
             + resp.headers().encoded_len()
             + framing.date.len()
             + resp.body().len(),
     );
-    if let Some(line) = resp.status_line() {
+    if let Some(line) = line {
         out.extend_from_slice(line);
     } else {
         // `build` keeps statuses within 100..=999: always three digits.

@@ -7,10 +7,22 @@ use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use mini_async_http::{AIOServer, Request, Response, ServerBuilder, ServerHandle};
+use mini_async_http::{AIOServer, Request, Response, ResponseBuilder, ServerBuilder, ServerHandle};
 
 /// Timeout of every test socket operation.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// Answers every request with its path.
+pub fn path_echo(req: &Request) -> Response {
+    ResponseBuilder::empty_200()
+        .body(req.path())
+        .build()
+        .unwrap()
+}
 
 /// A running server; dropping it shuts it down and joins its thread.
 pub struct TestServer {
