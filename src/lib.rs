@@ -11,5 +11,5 @@ pub mod proto;
 mod proto;
 mod server;
 
-pub use http::{BuildError, Headers, Method, Request, Response, ResponseBuilder, Version};
+pub use http::{Body, BuildError, Headers, Method, Request, Response, ResponseBuilder, Version};
 pub use server::{AIOServer, ServerBuilder, ServerHandle};

@@ -25,7 +25,7 @@ fn new_agent() -> ureq::Agent {
         .new_agent()
 }
 
-fn ok(body: impl Into<Vec<u8>>) -> Response {
+fn ok(body: impl Into<mini_async_http::Body>) -> Response {
     ResponseBuilder::empty_200().body(body).build().unwrap()
 }
 

@@ -1,12 +1,14 @@
-//! The words a handler uses: [`Method`], [`Version`], [`Headers`], [`Request`],
+//! The words a handler uses: [`Method`], [`Version`], [`Headers`], [`Body`], [`Request`],
 //! [`Response`] and [`ResponseBuilder`]. Nothing here knows about sockets.
 
+mod body;
 mod headers;
 mod method;
 mod request;
 mod response;
 mod version;
 
+pub use body::Body;
 pub use headers::Headers;
 pub use method::Method;
 pub use request::Request;

@@ -2,7 +2,7 @@ use std::cell::Cell;
 use std::error::Error;
 use std::fmt;
 
-use super::Headers;
+use super::{Body, Headers};
 
 /// A response ready to be written: status, reason, header fields and body.
 ///
@@ -23,7 +23,7 @@ pub struct Response {
     status: u16,
     reason: Option<String>,
     headers: Headers,
-    body: Vec<u8>,
+    body: Body,
 }
 
 impl Response {
@@ -73,7 +73,7 @@ impl Response {
     /// ```
     #[must_use]
     pub fn body(&self) -> &[u8] {
-        &self.body
+        self.body.as_bytes()
     }
 
     /// The whole status line, ready to send, when the status is in the table
@@ -93,7 +93,7 @@ impl Response {
             status,
             reason: None,
             headers,
-            body: text.as_bytes().to_vec(),
+            body: Body::from(text),
         }
     }
 }
@@ -148,7 +148,7 @@ pub struct ResponseBuilder {
     status: u16,
     reason: Option<String>,
     headers: Headers,
-    body: Vec<u8>,
+    body: Body,
 }
 
 impl Default for ResponseBuilder {
@@ -169,7 +169,7 @@ impl ResponseBuilder {
             status: 200,
             reason: None,
             headers: spare_headers(),
-            body: Vec::new(),
+            body: Body::empty(),
         }
     }
 
@@ -266,15 +266,17 @@ impl ResponseBuilder {
         self
     }
 
-    /// Sets the body. Takes anything that becomes a `Vec<u8>`: `b"..."`, `&[u8]`,
-    /// `&str`, `String`, `Vec<u8>` (moved, not copied).
+    /// Sets the body. Takes anything that becomes a [`Body`]: a byte literal
+    /// `b"..."` is sent from where it is, without a copy; `Vec<u8>` and
+    /// `String` are moved; `&[u8]` and `&str` are copied.
     ///
     /// ```
     /// use mini_async_http::ResponseBuilder;
+    /// assert_eq!(ResponseBuilder::new().body(b"static").build().unwrap().body(), b"static");
     /// assert_eq!(ResponseBuilder::new().body("text").build().unwrap().body(), b"text");
     /// assert_eq!(ResponseBuilder::new().body(vec![1, 2]).build().unwrap().body(), [1, 2]);
     /// ```
-    pub fn body(mut self, body: impl Into<Vec<u8>>) -> ResponseBuilder {
+    pub fn body(mut self, body: impl Into<Body>) -> ResponseBuilder {
         self.body = body.into();
         self
     }
