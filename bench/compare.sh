@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Load-benchmark mini_async_http against peer servers (hyper, tiny_http,
-# may_minihttp) with wrk. See bench/README.md.
+# may_minihttp, and raw_mio: a parser-less mio loop that marks the ceiling)
+# with wrk. See bench/README.md.
 #
 # Env knobs:
 #   ROUNDS=3          rounds per scenario (median is reported)
 #   DURATION=10       seconds per wrk run
 #   THREADS=1         server worker threads (argv[2] of every peer)
 #   SCENARIOS="ka64 pipe16 c1 c1000 close post4k idle"
-#   SERVERS="mini hyper tiny_http may_minihttp"
+#   SERVERS="mini hyper tiny_http may_minihttp raw_mio"
 #   IDLE_CONNS=10000  connections opened by the `idle` step
 #   SERVER_CPUS=0     CPU list the server is pinned to (taskset -c)
 #   CLIENT_CPUS=1     CPU list wrk / the idle client is pinned to
@@ -23,14 +24,16 @@ ROUNDS="${ROUNDS:-3}"
 DURATION="${DURATION:-10}"
 THREADS="${THREADS:-1}"
 SCENARIOS="${SCENARIOS:-ka64 pipe16 c1 c1000 close post4k idle}"
-SERVERS="${SERVERS:-mini hyper tiny_http may_minihttp}"
+SERVERS="${SERVERS:-mini hyper tiny_http may_minihttp raw_mio}"
 IDLE_CONNS="${IDLE_CONNS:-10000}"
 SERVER_CPUS="${SERVER_CPUS:-0}"
 CLIENT_CPUS="${CLIENT_CPUS:-1}"
 # CPU whose /proc/stat line is used for the busy fraction (first server CPU).
 BUSY_CPU="${SERVER_CPUS%%[,-]*}"
+# CPU whose busy fraction tells whether wrk was the limit (first client CPU).
+CLIENT_CPU="${CLIENT_CPUS%%[,-]*}"
 
-ALL_SERVERS="mini hyper tiny_http may_minihttp"
+ALL_SERVERS="mini hyper tiny_http may_minihttp raw_mio"
 ALL_SCENARIOS="ka64 pipe16 c1 c1000 close post4k idle"
 
 log() { printf '[compare] %s\n' "$*" >&2; }
@@ -53,6 +56,7 @@ port_of() {
         hyper) echo 18082 ;;
         tiny_http) echo 18083 ;;
         may_minihttp) echo 18084 ;;
+        raw_mio) echo 18085 ;;
     esac
 }
 bin_of() { echo "$PEERS_DIR/$1/target/release/peer_$1"; }
@@ -93,7 +97,7 @@ fi
 NCPU=$(getconf _NPROCESSORS_ONLN)
 if (( NCPU < 2 )); then
     warn "only $NCPU CPU online; server and wrk will share it"
-    SERVER_CPUS=0; CLIENT_CPUS=0; BUSY_CPU=0
+    SERVER_CPUS=0; CLIENT_CPUS=0; BUSY_CPU=0; CLIENT_CPU=0
 fi
 CLK_TCK=$(getconf CLK_TCK)
 
@@ -138,9 +142,9 @@ proc_ticks() {
     stat="${stat##*) }" # drop "pid (comm) " (comm may contain spaces)
     awk '{print $12 + $13}' <<<"$stat"
 }
-# "busy idle_all" jiffies of CPU $BUSY_CPU (total excludes guest, which is in user).
+# "busy idle_all" jiffies of CPU $1 (default $BUSY_CPU; total excludes guest, which is in user).
 cpu_jiffies() {
-    awk -v c="cpu$BUSY_CPU" '$1 == c {
+    awk -v c="cpu${1:-$BUSY_CPU}" '$1 == c {
         total = $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9
         print total, $5 + $6
     }' /proc/stat
@@ -211,27 +215,29 @@ wrk_args() { # wrk_args SCENARIO PORT
 }
 
 # Result rows (tab separated), one per run:
-# scenario server round rps requests p50_us p99_us errors non2xx cpu_us_per_req busy percore_rps peak_rss_kb other_busy
+# scenario server round rps requests p50_us p99_us errors non2xx cpu_us_per_req busy percore_rps peak_rss_kb other_busy client_busy
 RUNS_TSV="$RAW_DIR/runs.tsv"
 : >"$RUNS_TSV"
 
 run_one() { # run_one SCENARIO SERVER ROUND
     local sc="$1" s="$2" r="$3" port out args
-    local t0 t1 c0 c1 rps reqs p50 p99 errs non2xx cpu_us busy percore hwm
+    local t0 t1 c0 c1 w0 w1 rps reqs p50 p99 errs non2xx cpu_us busy percore hwm cbusy
     port=$(port_of "$s")
     out="$RAW_DIR/${sc}_${s}_r${r}.txt"
     if ! start_server "$s"; then
-        printf '%s\t%s\t%s\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\n' "$sc" "$s" "$r" >>"$RUNS_TSV"
+        printf '%s\t%s\t%s\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\n' "$sc" "$s" "$r" >>"$RUNS_TSV"
         return 0
     fi
     sleep 0.2
     args=$(wrk_args "$sc" "$port")
     t0=$(proc_ticks "$SERVER_PID")
     c0=$(cpu_jiffies)
+    w0=$(cpu_jiffies "$CLIENT_CPU")
     # shellcheck disable=SC2086
     timeout --foreground $((DURATION + 60)) taskset -c "$CLIENT_CPUS" \
         wrk --latency -t1 -d"${DURATION}s" $args >"$out" 2>&1 || warn "wrk exited non-zero ($sc/$s)"
     c1=$(cpu_jiffies)
+    w1=$(cpu_jiffies "$CLIENT_CPU")
     t1=$(proc_ticks "$SERVER_PID")
     hwm=$(status_kb "$SERVER_PID" VmHWM)
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -262,10 +268,14 @@ run_one() { # run_one SCENARIO SERVER ROUND
         other = (t0 == "NA" || t1 == "NA") ? "NA" : sprintf("%.4f", busy - (t1 - t0) / tot)
         if (rps == "NA" || busy < 0.01) printf "%.4f NA %s\n", busy, other
         else printf "%.4f %.1f %s\n", busy, rps / busy, other }')
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+    # How busy wrk's CPU was: near 100 %, req/s is the client's limit.
+    cbusy=$(awk -v c0="$w0" -v c1="$w1" 'BEGIN {
+        split(c0, a, " "); split(c1, b, " "); tot = b[1] - a[1]
+        if (tot <= 0) print "NA"; else printf "%.4f", (tot - (b[2] - a[2])) / tot }')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
         "$sc" "$s" "$r" "$rps" "$reqs" "$p50" "$p99" "$errs" "$non2xx" \
-        "$cpu_us" "$busy" "$percore" "$hwm" "$other" >>"$RUNS_TSV"
-    log "  $sc/$s r$r: ${rps} req/s, busy=${busy}, other=${other}, cpu=${cpu_us} us/req, errors=$errs, non2xx=$non2xx"
+        "$cpu_us" "$busy" "$percore" "$hwm" "$other" "$cbusy" >>"$RUNS_TSV"
+    log "  $sc/$s r$r: ${rps} req/s, busy=${busy}, wrk busy=${cbusy}, other=${other}, cpu=${cpu_us} us/req, errors=$errs, non2xx=$non2xx"
     if awk -v o="$other" 'BEGIN { exit !(o != "NA" && o > 0.15) }'; then
         warn "$sc/$s r$r: $(fmt_pct "$other") of CPU $BUSY_CPU went to something other than the server; this run is noisy"
     fi
@@ -311,14 +321,14 @@ REPORT_TMP="$(mktemp)"
 out() { printf '%s\n' "$*" | tee -a "$REPORT_TMP"; }
 
 print_table() { # print_table SCENARIO
-    local sc="$1" s rps pc busy p50 p99 cpu rss err n2
+    local sc="$1" s rps pc busy cbusy p50 p99 cpu rss err n2 label
     out ""
     out "### $sc — $(scenario_desc "$sc")"
     out ""
     out "\`wrk --latency -t1 -d${DURATION}s $(wrk_args "$sc" PORT | sed "s|$BENCH_DIR/|bench/|g")\`"
     out ""
-    out "| server | req/s | per-core req/s | CPU$BUSY_CPU busy | p50 | p99 | CPU µs/req | peak RSS | errors | non-2xx | req/s vs hyper | per-core vs hyper | CPU µs/req vs hyper |"
-    out "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+    out "| server | req/s | per-core req/s | CPU$BUSY_CPU busy | wrk CPU busy | p50 | p99 | CPU µs/req | peak RSS | errors | non-2xx | req/s vs hyper | per-core vs hyper | CPU µs/req vs hyper |"
+    out "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
     for s in $SERVERS; do
         rps=$(col_median "$sc" "$s" 4)
         p50=$(col_median "$sc" "$s" 6)
@@ -329,7 +339,10 @@ print_table() { # print_table SCENARIO
         pc=$(col_median "$sc" "$s" 12)
         rss=$(col_median "$sc" "$s" 13)
         busy=$(col_median "$sc" "$s" 11)
-        out "| $s | $(fmt_int "$rps") | $(fmt_int "$pc") | $(fmt_pct "$busy") | $(fmt_lat "$p50") | $(fmt_lat "$p99") | $(fmt_f "$cpu" 2) | $(fmt_mib "$rss") | $(fmt_int "$err") | $(fmt_int "$n2") | $(fmt_ratio "$(paired_ratio "$sc" "$s" 4)") | $(fmt_ratio "$(paired_ratio "$sc" "$s" 12)") | $(fmt_ratio "$(paired_ratio "$sc" "$s" 10)") |"
+        cbusy=$(col_median "$sc" "$s" 15)
+        label=$s
+        [[ "$s" != raw_mio ]] || label="raw_mio (ceiling)"
+        out "| $label | $(fmt_int "$rps") | $(fmt_int "$pc") | $(fmt_pct "$busy") | $(fmt_pct "$cbusy") | $(fmt_lat "$p50") | $(fmt_lat "$p99") | $(fmt_f "$cpu" 2) | $(fmt_mib "$rss") | $(fmt_int "$err") | $(fmt_int "$n2") | $(fmt_ratio "$(paired_ratio "$sc" "$s" 4)") | $(fmt_ratio "$(paired_ratio "$sc" "$s" 12)") | $(fmt_ratio "$(paired_ratio "$sc" "$s" 10)") |"
     done
     local noisy total
     noisy=$(awk -F'\t' -v sc="$sc" '$1 == sc && $14 != "NA" && $14 > 0.15' "$RUNS_TSV" | wc -l)
