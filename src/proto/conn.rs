@@ -390,7 +390,13 @@ impl Conn {
     }
 
     /// Answers every complete request in the input, in order.
-    pub fn process(&mut self, handler: &dyn Fn(&Request) -> Response, ctx: &Ctx<'_>) {
+    ///
+    /// Generic over the handler so that a server's handler is inlined into
+    /// its workers' loop; `&dyn Fn` works too.
+    pub fn process<H>(&mut self, handler: &H, ctx: &Ctx<'_>)
+    where
+        H: Fn(&Request) -> Response + ?Sized,
+    {
         while let Some(bufs) = &mut self.bufs {
             if bufs.pending_output() >= OUTPUT_HIGH_WATER {
                 break;
@@ -517,7 +523,10 @@ impl Conn {
         }
     }
 
-    fn respond(&mut self, head: Head, handler: &dyn Fn(&Request) -> Response, ctx: &Ctx<'_>) {
+    fn respond<H>(&mut self, head: Head, handler: &H, ctx: &Ctx<'_>)
+    where
+        H: Fn(&Request) -> Response + ?Sized,
+    {
         let bufs = self.bufs.as_mut().expect("buffers present");
         let request = &bufs.request;
         let resp = catch_unwind(AssertUnwindSafe(|| handler(request))).unwrap_or_else(|_| {

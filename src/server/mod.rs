@@ -22,9 +22,6 @@ use crate::{Request, Response};
 use event_loop::{EventLoop, LISTENER, WAKER};
 use worker_pool::{Job, WorkerPool};
 
-/// The handler, shared by the workers.
-pub(crate) type Handler = Arc<dyn Fn(&Request) -> Response + Send + Sync + 'static>;
-
 /// The settings the running server reads: the builder it was bound with.
 pub(crate) type Settings = ServerBuilder;
 
@@ -182,7 +179,7 @@ impl AIOServer {
             loop_thread: OnceLock::new(),
         });
         let settings = Arc::new(b.clone());
-        let handler: Handler = Arc::new(handler);
+        let handler = Arc::new(handler);
         let (done_tx, done_rx) = crossbeam_channel::unbounded();
         let (workers, jobs): (WorkerPool, Sender<Job>) =
             WorkerPool::spawn(&settings, &handler, &shared, &done_tx)?;

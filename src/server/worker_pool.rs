@@ -14,8 +14,9 @@ use std::time::Instant;
 use crossbeam_channel::{Receiver, Sender};
 use mio::net::TcpStream;
 
-use super::{Handler, Settings, Shared};
+use super::{Settings, Shared};
 use crate::proto::{BufferPool, Conn, Ctx, Phase, http_date};
+use crate::{Request, Response};
 
 /// Read/process/write rounds one job may take before the connection goes
 /// back to the event loop, so one pipelining client cannot keep a worker.
@@ -84,12 +85,18 @@ pub(crate) struct WorkerPool {
 }
 
 impl WorkerPool {
-    pub(crate) fn spawn(
+    /// Generic over the handler: each worker thread runs a loop made for it
+    /// (the handler is inlined there), and the type is erased once, when the
+    /// thread is spawned, instead of at every call.
+    pub(crate) fn spawn<H>(
         settings: &Arc<Settings>,
-        handler: &Handler,
+        handler: &Arc<H>,
         shared: &Arc<Shared>,
         done: &Sender<Done>,
-    ) -> io::Result<(WorkerPool, Sender<Job>)> {
+    ) -> io::Result<(WorkerPool, Sender<Job>)>
+    where
+        H: Fn(&Request) -> Response + Send + Sync + 'static,
+    {
         let (jobs_tx, jobs_rx) = crossbeam_channel::unbounded::<Job>();
         let mut pool = WorkerPool {
             jobs: Some(jobs_tx.clone()),
@@ -127,16 +134,16 @@ impl Drop for WorkerPool {
     }
 }
 
-struct Worker {
+struct Worker<H> {
     jobs: Receiver<Job>,
     done: Sender<Done>,
-    handler: Handler,
+    handler: Arc<H>,
     settings: Arc<Settings>,
     shared: Arc<Shared>,
     pool: BufferPool,
 }
 
-impl Worker {
+impl<H: Fn(&Request) -> Response + Send + Sync + 'static> Worker<H> {
     fn run(mut self) {
         let shared = Arc::clone(&self.shared);
         // Whole seconds; a sub-second idle timeout is not announced (0 would
