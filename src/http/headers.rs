@@ -1,4 +1,8 @@
 use std::fmt;
+use std::ops::Range;
+
+/// Where a field lies in the buffer: `(name_start, name_end, value_start, value_end)`.
+type Field = (usize, usize, usize, usize);
 
 /// An ordered list of header fields with case-insensitive look-up.
 ///
@@ -18,12 +22,14 @@ use std::fmt;
 /// assert_eq!(headers.get_all("Accept").collect::<Vec<_>>(), ["text/html", "application/json"]);
 /// assert_eq!(headers.len(), 3);
 /// ```
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct Headers {
-    /// Every name followed by its value, back to back.
+    /// The names and values (with what lies between them when they were
+    /// copied from a request head in one piece, or left by `remove`).
     buf: String,
-    /// `(name_start, value_start, value_end)` offsets into `buf`, in order.
-    fields: Vec<(usize, usize, usize)>,
+    /// `(name_start, name_end, value_start, value_end)` offsets into `buf`,
+    /// in order.
+    fields: Vec<Field>,
 }
 
 impl Headers {
@@ -114,7 +120,7 @@ impl Headers {
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.fields
             .iter()
-            .map(|&(n, v, e)| (&self.buf[n..v], &self.buf[v..e]))
+            .map(|&(n, ne, v, e)| (&self.buf[n..ne], &self.buf[v..e]))
     }
 
     /// Adds a field at the end, keeping any others of the same name.
@@ -137,7 +143,8 @@ impl Headers {
         self.buf.push_str(name);
         let value_start = self.buf.len();
         self.buf.push_str(value);
-        self.fields.push((start, value_start, self.buf.len()));
+        self.fields
+            .push((start, value_start, value_start, self.buf.len()));
     }
 
     /// Replaces every field called `name` with one field holding `value`.
@@ -168,7 +175,7 @@ impl Headers {
         let before = self.fields.len();
         let buf = &self.buf;
         self.fields
-            .retain(|&(n, v, _)| !buf[n..v].eq_ignore_ascii_case(name));
+            .retain(|&(n, ne, _, _)| !buf[n..ne].eq_ignore_ascii_case(name));
         let removed = before - self.fields.len();
         if self.fields.is_empty() {
             self.buf.clear();
@@ -191,7 +198,28 @@ impl Headers {
 }
 
 impl Headers {
-    /// Bytes the fields take as `Name: value\r\n` lines.
+    /// Replaces the contents with `block`, a run of fields copied in one
+    /// piece (the request parser's: one copy for the whole head instead of
+    /// one per name and value); [`push_field`](Self::push_field) then says
+    /// where each field lies in it.
+    pub(crate) fn set_block(&mut self, block: &str) {
+        self.buf.clear();
+        self.fields.clear();
+        self.buf.push_str(block);
+    }
+
+    /// Adds a field whose name and value are at these ranges of the block
+    /// of [`set_block`](Self::set_block).
+    pub(crate) fn push_field(&mut self, name: Range<usize>, value: Range<usize>) {
+        debug_assert!(name.end <= value.start && value.end <= self.buf.len());
+        debug_assert!(
+            self.buf.get(name.clone()).is_some() && self.buf.get(value.clone()).is_some()
+        );
+        self.fields
+            .push((name.start, name.end, value.start, value.end));
+    }
+
+    /// Bytes the fields take as `Name: value\r\n` lines (at most).
     pub(crate) fn encoded_len(&self) -> usize {
         self.buf.len() + 4 * self.fields.len()
     }
@@ -202,14 +230,23 @@ impl Headers {
         let buf = self.buf.as_bytes();
         self.fields
             .iter()
-            .map(move |&(n, v, e)| (&buf[n..v], &buf[v..e]))
+            .map(move |&(n, ne, v, e)| (&buf[n..ne], &buf[v..e]))
     }
 
     /// Bytes of storage held, for deciding whether to keep it for reuse.
     pub(crate) fn capacity_bytes(&self) -> usize {
-        self.buf.capacity() + self.fields.capacity() * std::mem::size_of::<(usize, usize, usize)>()
+        self.buf.capacity() + self.fields.capacity() * std::mem::size_of::<Field>()
     }
 }
+
+/// Equal when the fields are, in order, whatever the storage looks like.
+impl PartialEq for Headers {
+    fn eq(&self, other: &Headers) -> bool {
+        self.fields.len() == other.fields.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Headers {}
 
 impl fmt::Debug for Headers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -224,5 +261,36 @@ impl<'a> FromIterator<(&'a str, &'a str)> for Headers {
             headers.append(name, value);
         }
         headers
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equality_is_of_the_fields_not_the_storage() {
+        let expected: Headers = [("A", "1"), ("C", "3")].into_iter().collect();
+
+        let mut removed = Headers::new();
+        removed.append("A", "1");
+        removed.append("B", "2");
+        removed.append("C", "3");
+        assert_ne!(removed, expected);
+        assert_eq!(removed.remove("b"), 1);
+        assert_eq!(removed, expected);
+
+        // As the request parser stores them: one block, separators inside.
+        let mut block = Headers::new();
+        block.set_block("A: 1\r\nC:  3");
+        block.push_field(0..1, 3..4);
+        block.push_field(6..7, 10..11);
+        assert_eq!(block.iter().collect::<Vec<_>>(), [("A", "1"), ("C", "3")]);
+        assert_eq!(block.get("c"), Some("3"));
+        assert_eq!(block, expected);
+
+        block.append("D", "4");
+        assert_eq!(block.get("D"), Some("4"));
+        assert_ne!(block, expected);
     }
 }
