@@ -100,7 +100,7 @@ impl Response {
 
 impl Drop for Response {
     /// Keeps the header storage for the next response built on this thread
-    /// (see [`spare_headers`]).
+    /// (see `spare_headers`).
     fn drop(&mut self) {
         let mut headers = std::mem::take(&mut self.headers);
         if headers.capacity_bytes() <= SPARE_MAX_BYTES {

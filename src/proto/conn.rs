@@ -110,7 +110,7 @@ impl Buffers {
     }
 }
 
-/// Spare [`Buffers`], one pool per worker thread.
+/// Spare `Buffers`, one pool per worker thread.
 #[derive(Debug, Default)]
 #[allow(clippy::vec_box)] // boxes move into a `Conn` without copying
 pub struct BufferPool {
