@@ -16,7 +16,17 @@ use std::fmt;
 ///
 /// A `&str` is copied even when it is a literal, because a function cannot
 /// tell a `&'static str` from a shorter-lived one; `Body::from_static(b"...")`
-/// or a byte literal avoids the copy.
+/// or a byte literal avoids the copy. For the same reason a reference to an
+/// array that does not live for the whole program (`&buf` of a local
+/// `[u8; N]`) does not convert: pass a slice of it (`&buf[..]`, copied).
+///
+/// ```
+/// use mini_async_http::ResponseBuilder;
+///
+/// let buf = [b'o', b'k'];
+/// let resp = ResponseBuilder::new().body(&buf[..]).build().unwrap();
+/// assert_eq!(resp.body(), b"ok");
+/// ```
 ///
 /// ```
 /// use mini_async_http::Body;
