@@ -508,3 +508,42 @@ fn builder_idle_timeout_is_announced() {
     c.send(support::get("/"));
     assert_eq!(c.read_response().header("keep-alive"), Some("timeout=7"));
 }
+
+/// Large bodies, static or owned, are written from where the handler put
+/// them rather than copied; a real client gets them whole.
+#[test]
+fn large_bodies_reach_a_real_client_whole() {
+    static BIG: [u8; 2 << 20] = [b'x'; 2 << 20];
+    let server = TestServer::start(2, |req| {
+        if req.path() == "/static" {
+            ok(mini_async_http::Body::from_static(&BIG))
+        } else {
+            ok((0..3_000_000u32)
+                .map(|i| (i % 251) as u8)
+                .collect::<Vec<u8>>())
+        }
+    });
+    let agent = new_agent();
+    let base = format!("http://{}", server.addr);
+    for _ in 0..2 {
+        let mut resp = agent.get(format!("{base}/static")).call().unwrap();
+        assert_eq!(header(&resp, "content-length"), Some("2097152"));
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(10 << 20)
+            .read_to_vec()
+            .unwrap();
+        assert!(body.len() == BIG.len() && body.iter().all(|&b| b == b'x'));
+
+        let mut resp = agent.get(format!("{base}/owned")).call().unwrap();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(10 << 20)
+            .read_to_vec()
+            .unwrap();
+        assert_eq!(body.len(), 3_000_000);
+        assert!(body.iter().enumerate().all(|(i, &b)| b == (i % 251) as u8));
+    }
+}

@@ -166,6 +166,43 @@ fn pipelined_requests_answered_in_order() {
     assert_eq!(c.read_response().body_str(), "/after");
 }
 
+/// Bodies of `SPLICE_MIN` (16 KiB) and more go out from where the handler
+/// put them, in vectored writes with the heads around them; pipelined with
+/// small responses and a `HEAD`, everything still comes out whole and in
+/// order, also when the socket fills mid-body. The requests behind a
+/// response larger than the output high-water mark (256 KiB) are answered
+/// once it has gone out, though no new byte arrives to wake the connection
+/// (they used to wait for one).
+#[test]
+fn large_bodies_pipelined_with_small_ones_in_order() {
+    fn pattern(n: usize) -> Vec<u8> {
+        (0..n).map(|i| (i % 251) as u8).collect()
+    }
+    let server = TestServer::start(1, |req: &Request| {
+        let n: usize = req.path()[1..].parse().unwrap_or(0);
+        ResponseBuilder::empty_200()
+            .body(pattern(n))
+            .build()
+            .unwrap()
+    });
+    let mut c = server.connect();
+    let sizes = [3 << 20, 5, 70_000, 0, 16_384, 16_383, 1 << 20];
+    let mut batch: String = sizes.iter().map(|n| get(&format!("/{n}"))).collect();
+    batch.push_str("HEAD /70000 HTTP/1.1\r\nHost: test\r\n\r\n");
+    batch.push_str(&get("/7"));
+    c.send(batch);
+    for n in sizes {
+        let r = c.read_response();
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("content-length"), Some(n.to_string().as_str()));
+        assert!(r.body == pattern(n), "body of {n} bytes differs");
+    }
+    let head = c.read_response_to("HEAD");
+    assert_eq!(head.header("content-length"), Some("70000"));
+    assert!(head.body.is_empty());
+    assert_eq!(c.read_response().body, pattern(7));
+}
+
 #[test]
 fn pipelined_mixed_bodies_answered_in_order() {
     let server = server();

@@ -85,6 +85,12 @@ impl Response {
         status_line(self.status)
     }
 
+    /// Moves the body out, leaving an empty one (the server sends a large
+    /// body from where it is instead of copying it).
+    pub(crate) fn take_body(&mut self) -> Body {
+        std::mem::take(&mut self.body)
+    }
+
     /// A plain-text response made by the server itself (errors, 500 on panic).
     pub(crate) fn plain(status: u16, text: &str) -> Response {
         let mut headers = Headers::new();

@@ -17,7 +17,10 @@
 //!
 //! Pipelining: `process` answers every complete request in the buffer, in
 //! order, encoding all responses into one output buffer, so the server writes
-//! them with one call.
+//! them with one call. A body of [`SPLICE_MIN`] bytes or more is not copied
+//! into that buffer: it stays where the handler put it and is queued at its
+//! place in the output, which then comes out in several slices
+//! ([`Conn::output_slices`], for one vectored write).
 //!
 //! Memory: an idle connection holds no buffer. [`Buffers`] (input, output and
 //! the reused [`Request`]) come from a per-worker [`BufferPool`] when bytes
@@ -53,6 +56,8 @@
 //! # }
 //! ```
 
+use std::collections::VecDeque;
+use std::io::IoSlice;
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -61,13 +66,16 @@ use super::Error;
 use super::decode::BodyDecoder;
 use super::encode::{self, CONTINUE, Framing};
 use super::parse::{self, Head, Limits};
-use crate::http::{Method, Request, Response, Version};
+use crate::http::{Body, Method, Request, Response, Version};
 
 /// Size of a new input buffer.
 pub const INITIAL_INPUT: usize = 8 * 1024;
 /// Output waiting to be written above which no more requests are processed
 /// and no more input is read (a client that pipelines but does not read).
 pub const OUTPUT_HIGH_WATER: usize = 256 * 1024;
+/// Response bodies this long or longer are sent from where they are (with
+/// a vectored write) rather than copied into the output buffer.
+pub const SPLICE_MIN: usize = 16 * 1024;
 /// Empty lines accepted before a request line (RFC 9112 §2.2 asks for at
 /// least one; clients that add one after a POST body are why).
 const MAX_EMPTY_LINES: u32 = 8;
@@ -89,6 +97,13 @@ pub struct Buffers {
     output: Vec<u8>,
     /// Bytes of `output` already written.
     written: usize,
+    /// Large bodies, each to be sent right after `output[..at]`, in order
+    /// (`at` never decreases along the queue and is never below `written`).
+    bodies: VecDeque<(usize, Body)>,
+    /// Bytes of the front body already written.
+    body_written: usize,
+    /// Bytes of the queued bodies not yet written.
+    body_pending: usize,
     /// The request being read, reused for every request.
     request: Request,
 }
@@ -101,12 +116,72 @@ impl Buffers {
             end: 0,
             output: Vec::with_capacity(INITIAL_INPUT),
             written: 0,
+            bodies: VecDeque::new(),
+            body_written: 0,
+            body_pending: 0,
             request: Request::default(),
         }
     }
 
     fn pending_output(&self) -> usize {
-        self.output.len() - self.written
+        self.output.len() - self.written + self.body_pending
+    }
+
+    /// Queues a large body to go right after the output written so far.
+    fn push_body(&mut self, body: Body) {
+        self.body_pending += body.len();
+        self.bodies.push_back((self.output.len(), body));
+    }
+
+    /// Where the output bytes before the front body end.
+    fn next_body_at(&self) -> usize {
+        self.bodies.front().map_or(self.output.len(), |&(at, _)| at)
+    }
+
+    /// The pending output, in order, as slices (none empty): the output
+    /// bytes up to the first queued body, that body, the bytes up to the
+    /// next one, and so on.
+    fn segments(&self) -> impl Iterator<Item = &[u8]> {
+        let mut from = self.written;
+        let mut next = 0;
+        let mut skip = self.body_written;
+        let mut body_turn = false;
+        std::iter::from_fn(move || {
+            loop {
+                if body_turn {
+                    body_turn = false;
+                    let (_, body) = self.bodies.get(next)?;
+                    next += 1;
+                    let rest = &body.as_bytes()[skip..];
+                    skip = 0;
+                    if !rest.is_empty() {
+                        return Some(rest);
+                    }
+                } else {
+                    let at = self.bodies.get(next).map(|&(at, _)| at);
+                    let run = &self.output[from..at.unwrap_or(self.output.len())];
+                    from += run.len();
+                    body_turn = at.is_some();
+                    if !run.is_empty() {
+                        return Some(run);
+                    }
+                    if !body_turn {
+                        return None;
+                    }
+                }
+            }
+        })
+    }
+
+    /// Drops the output bytes already written, keeping the bodies' places.
+    fn compact_output(&mut self) {
+        if self.written > 0 {
+            self.output.drain(..self.written);
+            for (at, _) in &mut self.bodies {
+                *at -= self.written;
+            }
+            self.written = 0;
+        }
     }
 }
 
@@ -130,6 +205,9 @@ impl BufferPool {
         bufs.end = 0;
         bufs.written = 0;
         bufs.output.clear();
+        bufs.bodies.clear();
+        bufs.body_written = 0;
+        bufs.body_pending = 0;
         bufs.request.clear();
         if bufs.input.len() > POOLED_CAPACITY {
             bufs.input.truncate(INITIAL_INPUT);
@@ -230,6 +308,9 @@ pub struct Conn {
     requests: u64,
     /// Empty lines skipped before the current request line.
     empty_lines: u32,
+    /// `process` stopped at the output high-water mark with input left:
+    /// requests may be waiting in the buffer, with no new byte to come.
+    held: bool,
     close_reason: Option<CloseReason>,
     /// The client may still be sending (a rejected request, bytes left
     /// unread): half-close and drain before closing, so that its unread input
@@ -251,6 +332,7 @@ impl Conn {
             read_eof: false,
             requests: 0,
             empty_lines: 0,
+            held: false,
             close_reason: None,
             linger: false,
         }
@@ -260,6 +342,15 @@ impl Conn {
     #[must_use]
     pub fn peer(&self) -> SocketAddr {
         self.peer
+    }
+
+    /// Whether input is waiting that [`process`](Self::process) left alone
+    /// because the output was above its high-water mark: once the output has
+    /// drained, call `process` again without waiting for new bytes (none may
+    /// come: a pipelining client has sent everything and waits).
+    #[must_use]
+    pub fn held(&self) -> bool {
+        self.held
     }
 
     /// Requests whose head has been received.
@@ -341,20 +432,76 @@ impl Conn {
         self.read_eof = true;
     }
 
-    /// Response bytes waiting to be written.
+    /// The next response bytes waiting to be written: all of them, or, when
+    /// a large body is queued (see [`SPLICE_MIN`]), the run up to the next
+    /// boundary between the output buffer and a body. Empty only when
+    /// nothing is waiting. (The server itself writes
+    /// [`output_slices`](Self::output_slices); this is for the sans-IO users:
+    /// tests, fuzz targets, benches.)
     #[must_use]
+    #[cfg_attr(not(any(test, feature = "internals")), allow(dead_code))]
     pub fn output(&self) -> &[u8] {
-        self.bufs.as_ref().map_or(&[], |b| &b.output[b.written..])
+        match &self.bufs {
+            None => &[],
+            Some(b) if b.bodies.is_empty() => &b.output[b.written..],
+            Some(b) => b.segments().next().unwrap_or(&[]),
+        }
     }
 
-    /// `n` bytes of [`output`](Self::output) were written.
-    pub fn advance_write(&mut self, n: usize) {
-        if let Some(bufs) = &mut self.bufs {
-            bufs.written = (bufs.written + n).min(bufs.output.len());
-            if bufs.written == bufs.output.len() {
-                bufs.output.clear();
-                bufs.written = 0;
+    /// The response bytes waiting to be written, in order, as up to
+    /// `slices.len()` slices for one vectored write; returns how many it
+    /// filled (0 when nothing is waiting).
+    pub fn output_slices<'a>(&'a self, slices: &mut [IoSlice<'a>]) -> usize {
+        let Some(bufs) = &self.bufs else {
+            return 0;
+        };
+        if bufs.bodies.is_empty() {
+            // The usual case: one run of bytes, or nothing.
+            let pending = &bufs.output[bufs.written..];
+            return match slices.first_mut() {
+                Some(slot) if !pending.is_empty() => {
+                    *slot = IoSlice::new(pending);
+                    1
+                }
+                _ => 0,
+            };
+        }
+        let mut n = 0;
+        for (slot, segment) in slices.iter_mut().zip(bufs.segments()) {
+            *slot = IoSlice::new(segment);
+            n += 1;
+        }
+        n
+    }
+
+    /// `n` bytes of the output were written (counted from the first byte of
+    /// [`output`](Self::output), across slices).
+    pub fn advance_write(&mut self, mut n: usize) {
+        let Some(bufs) = &mut self.bufs else {
+            return;
+        };
+        while n > 0 {
+            let at = bufs.next_body_at();
+            if bufs.written < at {
+                let step = n.min(at - bufs.written);
+                bufs.written += step;
+                n -= step;
+            } else if let Some((_, body)) = bufs.bodies.front() {
+                let step = n.min(body.len() - bufs.body_written);
+                bufs.body_written += step;
+                bufs.body_pending -= step;
+                n -= step;
+                if bufs.body_written == body.len() {
+                    bufs.bodies.pop_front();
+                    bufs.body_written = 0;
+                }
+            } else {
+                break; // more than was pending
             }
+        }
+        if bufs.bodies.is_empty() && bufs.written >= bufs.output.len() {
+            bufs.output.clear();
+            bufs.written = 0;
         }
     }
 
@@ -397,8 +544,10 @@ impl Conn {
     where
         H: Fn(&Request) -> Response + ?Sized,
     {
+        self.held = false;
         while let Some(bufs) = &mut self.bufs {
             if bufs.pending_output() >= OUTPUT_HIGH_WATER {
+                self.held = bufs.start < bufs.end;
                 break;
             }
             let step = match self.reading {
@@ -528,8 +677,11 @@ impl Conn {
         H: Fn(&Request) -> Response + ?Sized,
     {
         let bufs = self.bufs.as_mut().expect("buffers present");
+        if bufs.written > 0 && bufs.written >= bufs.output.len() / 2 {
+            bufs.compact_output();
+        }
         let request = &bufs.request;
-        let resp = catch_unwind(AssertUnwindSafe(|| handler(request))).unwrap_or_else(|_| {
+        let mut resp = catch_unwind(AssertUnwindSafe(|| handler(request))).unwrap_or_else(|_| {
             log::error!(
                 "handler panicked on {} {}; answering 500",
                 request.method,
@@ -551,10 +703,6 @@ impl Conn {
         } else {
             None
         };
-        if bufs.written > 0 && bufs.written >= bufs.output.len() / 2 {
-            bufs.output.drain(..bufs.written);
-            bufs.written = 0;
-        }
         let framing = Framing {
             head_request: request.method == Method::Head,
             close: reason.is_some(),
@@ -562,7 +710,11 @@ impl Conn {
             keep_alive_timeout: ctx.keep_alive_timeout,
             date: ctx.date,
         };
-        encode::encode(&resp, &framing, &mut bufs.output);
+        if resp.body().len() < SPLICE_MIN {
+            encode::encode(&resp, &framing, &mut bufs.output);
+        } else if encode::encode_head(&resp, &framing, &mut bufs.output) {
+            bufs.push_body(resp.take_body());
+        }
         if let Some(reason) = reason {
             self.stop(reason);
         }

@@ -24,6 +24,20 @@ pub struct Framing<'a> {
 
 /// Appends the response to `out`.
 pub fn encode(resp: &Response, framing: &Framing<'_>, out: &mut Vec<u8>) {
+    if head(resp, framing, out, resp.body().len()) {
+        out.extend_from_slice(resp.body());
+    }
+}
+
+/// Appends the head of the response to `out` (its `Content-Length` counts
+/// the body); `true` if the body is to follow it on the wire (not for `HEAD`,
+/// 1xx, 204 and 304), for the caller to send after the head.
+pub fn encode_head(resp: &Response, framing: &Framing<'_>, out: &mut Vec<u8>) -> bool {
+    head(resp, framing, out, 0)
+}
+
+/// The head; `body_room` more bytes are reserved in `out` for the body.
+fn head(resp: &Response, framing: &Framing<'_>, out: &mut Vec<u8>, body_room: usize) -> bool {
     let status = resp.status();
     let line = resp.status_line();
     // One reservation for the whole response: the status line, the fields,
@@ -32,7 +46,7 @@ pub fn encode(resp: &Response, framing: &Framing<'_>, out: &mut Vec<u8>) {
         128 + line.map_or_else(|| resp.reason().len(), <[u8]>::len)
             + resp.headers().encoded_len()
             + framing.date.len()
-            + resp.body().len(),
+            + body_room,
     );
     if let Some(line) = line {
         out.extend_from_slice(line);
@@ -86,9 +100,7 @@ pub fn encode(resp: &Response, framing: &Framing<'_>, out: &mut Vec<u8>) {
         }
     }
     out.extend_from_slice(b"\r\n");
-    if !framing.head_request && !bodiless_status {
-        out.extend_from_slice(resp.body());
-    }
+    !framing.head_request && !bodiless_status
 }
 
 /// Appends `n` in decimal, without going through `fmt`.

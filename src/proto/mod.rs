@@ -59,7 +59,7 @@ pub use date::http_date;
 #[cfg(feature = "internals")]
 pub use decode::BodyDecoder;
 #[cfg(feature = "internals")]
-pub use encode::{Framing, encode};
+pub use encode::{Framing, encode, encode_head};
 #[cfg(feature = "internals")]
 pub use parse::{BodyLength, Head, parse_head};
 pub use parse::{Limits, MAX_HEADERS_CAP};

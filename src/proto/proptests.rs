@@ -13,7 +13,9 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 
 use super::conn::CloseReason;
+use super::conn::SPLICE_MIN;
 use super::decode::{BodyDecoder, MAX_CHUNK_EXTENSIONS};
+use super::encode::{Framing as Wire, encode};
 use super::parse::BodyLength;
 use super::{BufferPool, Conn, Ctx, Error, Limits, Phase};
 use crate::http::{Request, Response, ResponseBuilder};
@@ -459,8 +461,112 @@ fn noisy_bytes() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+/// A body of `n` bytes that shows where each byte came from.
+fn pattern(n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i % 251) as u8).collect()
+}
+
+/// Answers `GET /N` or `HEAD /N` with a body of `N` bytes, large ones
+/// queued rather than copied; drains the output `chunks` at a time (through
+/// `output_slices` when `vectored`), processing again as output drains, and
+/// returns everything written.
+fn drain_sized(sizes: &[(usize, bool)], chunks: &[usize], vectored: bool) -> Vec<u8> {
+    let handler = |req: &Request| -> Response {
+        let n: usize = req.path()[1..].parse().unwrap();
+        ResponseBuilder::empty_200()
+            .body(pattern(n))
+            .build()
+            .unwrap()
+    };
+    let ctx = ctx();
+    let mut pool = BufferPool::default();
+    let mut conn = Conn::new(Limits::default(), "127.0.0.1:9".parse().unwrap());
+    let mut input = Vec::new();
+    for &(n, head) in sizes {
+        let method = if head { "HEAD" } else { "GET" };
+        input.extend_from_slice(format!("{method} /{n} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes());
+    }
+    // Half the requests first, the rest once some output has gone out, so
+    // that output written before a queued body is compacted away.
+    let half = input.len() / 2;
+    let buf = conn.read_buf(&mut pool).unwrap();
+    buf[..half].copy_from_slice(&input[..half]);
+    conn.advance_read(half);
+    let mut rest = &input[half..];
+    let mut out = Vec::new();
+    for round in 0..100_000 {
+        conn.process(&handler, &ctx);
+        if !rest.is_empty() && (round > 0 || conn.output().is_empty()) {
+            if let Some(buf) = conn.read_buf(&mut pool) {
+                let n = buf.len().min(rest.len());
+                buf[..n].copy_from_slice(&rest[..n]);
+                conn.advance_read(n);
+                rest = &rest[n..];
+                continue;
+            }
+        }
+        let chunk = chunks[round % chunks.len()];
+        let before = out.len();
+        if vectored {
+            let mut slices = [std::io::IoSlice::new(&[]); 3];
+            let k = conn.output_slices(&mut slices);
+            for slice in &slices[..k] {
+                let take = slice.len().min(chunk - (out.len() - before));
+                out.extend_from_slice(&slice[..take]);
+                if out.len() - before == chunk {
+                    break;
+                }
+            }
+        } else {
+            let next = conn.output();
+            out.extend_from_slice(&next[..next.len().min(chunk)]);
+        }
+        conn.advance_write(out.len() - before);
+        if out.len() == before && rest.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(conn.phase(), Phase::Idle);
+    assert!(conn.output().is_empty());
+    out
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(CASES))]
+
+    /// Responses of any size, with large bodies queued instead of copied,
+    /// come out byte for byte as `encode` writes them, in order, however the
+    /// writer takes them (plain or vectored, any amount at a time).
+    #[test]
+    fn large_bodies_keep_their_place_in_the_output(
+        sizes in prop::collection::vec(
+            (prop_oneof![
+                0..64usize,
+                SPLICE_MIN - 2..SPLICE_MIN + 2,
+                SPLICE_MIN..3 * SPLICE_MIN,
+            ], any::<bool>()),
+            1..6,
+        ),
+        chunks in prop::collection::vec(1..40_000usize, 1..6),
+        vectored in any::<bool>(),
+    ) {
+        let ctx = ctx();
+        let mut expected = Vec::new();
+        for &(n, head) in &sizes {
+            let resp = ResponseBuilder::empty_200().body(pattern(n)).build().unwrap();
+            let wire = Wire {
+                head_request: head,
+                close: false,
+                http10_keep_alive: false,
+                keep_alive_timeout: ctx.keep_alive_timeout,
+                date: ctx.date,
+            };
+            encode(&resp, &wire, &mut expected);
+        }
+        let out = drain_sized(&sizes, &chunks, vectored);
+        prop_assert_eq!(out.len(), expected.len());
+        prop_assert!(out == expected);
+    }
 
     /// (a) No bytes, however split, make `Conn` panic; the output is whole
     /// responses, nothing after a rejection; and the split does not matter.
@@ -680,6 +786,40 @@ fn count(haystack: &[u8], needle: &[u8]) -> usize {
 ///    bytes in one read got a 400 — the answer depended on the split.
 ///
 /// Now a partial head is checked once more when the input ends.
+/// Requests behind a response above the output high-water mark wait in the
+/// input; `held` says so, and they are answered once the output is gone.
+#[test]
+fn requests_held_at_the_high_water_mark_are_answered_after_it() {
+    let handler = |req: &Request| -> Response {
+        let n: usize = req.path()[1..].parse().unwrap();
+        ResponseBuilder::empty_200()
+            .body(pattern(n))
+            .build()
+            .unwrap()
+    };
+    let ctx = ctx();
+    let mut pool = BufferPool::default();
+    let mut conn = Conn::new(Limits::default(), "127.0.0.1:9".parse().unwrap());
+    let raw = b"GET /300000 HTTP/1.1\r\nHost: x\r\n\r\nGET /7 HTTP/1.1\r\nHost: x\r\n\r\n";
+    let buf = conn.read_buf(&mut pool).unwrap();
+    buf[..raw.len()].copy_from_slice(raw);
+    conn.advance_read(raw.len());
+    conn.process(&handler, &ctx);
+    assert!(conn.held());
+    assert!(!conn.wants_read());
+    let mut out = Vec::new();
+    while !conn.output().is_empty() {
+        let n = conn.output().len();
+        out.extend_from_slice(conn.output());
+        conn.advance_write(n);
+    }
+    assert_eq!(conn.phase(), Phase::Head);
+    assert!(out.ends_with(&pattern(300_000)));
+    conn.process(&handler, &ctx);
+    assert!(!conn.held());
+    assert!(conn.output().ends_with(&pattern(7)));
+}
+
 #[test]
 fn garbage_partial_head_at_eof_is_400_whatever_the_split() {
     let mut data = vec![b'H'; 100];

@@ -9,7 +9,7 @@
 //! handler, which is inlined there instead of being called through `dyn Fn`
 //! and returning its `Response` through memory for every request.
 
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 use std::net::Shutdown;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering, fence};
@@ -23,6 +23,8 @@ use super::{Settings, Shared};
 use crate::proto::{BufferPool, Conn, Ctx, Phase, http_date};
 use crate::{Request, Response};
 
+/// Slices one vectored write takes (output runs and large bodies).
+const WRITE_SLICES: usize = 16;
 /// Read/process/write rounds one job may take before the connection goes
 /// back to the event loop, so one pipelining client cannot keep a worker.
 const MAX_ROUNDS: u32 = 16;
@@ -260,6 +262,12 @@ impl<H: Fn(&Request) -> Response + Send + Sync + 'static> Worker<H> {
                     linger(c);
                     return;
                 }
+                // Requests left in the input at the high-water mark: answer
+                // them now that the output has gone; no readiness would come.
+                Phase::Head | Phase::Body if c.conn.held() => {
+                    c.conn.process(&*self.handler, ctx);
+                    continue;
+                }
                 Phase::Idle | Phase::Head | Phase::Body if drained => return,
                 Phase::Idle | Phase::Head | Phase::Body => {}
             }
@@ -329,10 +337,17 @@ fn read_in(c: &mut Connection, pool: &mut BufferPool) -> ReadOutcome {
 }
 
 /// Writes pending output until done or the socket would block; `false` if
-/// the socket failed.
+/// the socket failed. Output with large bodies queued goes out in one
+/// vectored write of its slices.
 fn write_out(c: &mut Connection) -> bool {
-    while !c.conn.output().is_empty() {
-        match c.stream.write(c.conn.output()) {
+    loop {
+        let mut slices = [IoSlice::new(&[]); WRITE_SLICES];
+        let written = match c.conn.output_slices(&mut slices) {
+            0 => return true,
+            1 => c.stream.write(&slices[0]),
+            n => c.stream.write_vectored(&slices[..n]),
+        };
+        match written {
             Ok(0) => return false,
             Ok(n) => {
                 c.conn.advance_write(n);
@@ -346,7 +361,6 @@ fn write_out(c: &mut Connection) -> bool {
             }
         }
     }
-    true
 }
 
 /// Lingering close: shut down the write side so the client sees the end of
