@@ -7,7 +7,7 @@
 #   ROUNDS=3          rounds per scenario (median is reported)
 #   DURATION=10       seconds per wrk run
 #   THREADS=1         server worker threads (argv[2] of every peer)
-#   SCENARIOS="ka64 pipe16 c1 c1000 close post4k idle"
+#   SCENARIOS="ka64 pipe16 c1 c1000 close post4k post64k idle"
 #   SERVERS="mini hyper tiny_http may_minihttp raw_mio"
 #   IDLE_CONNS=10000  connections opened by the `idle` step
 #   SERVER_CPUS=0     CPU list the server is pinned to (taskset -c)
@@ -23,7 +23,7 @@ RAW_DIR="$RESULTS_DIR/raw"
 ROUNDS="${ROUNDS:-3}"
 DURATION="${DURATION:-10}"
 THREADS="${THREADS:-1}"
-SCENARIOS="${SCENARIOS:-ka64 pipe16 c1 c1000 close post4k idle}"
+SCENARIOS="${SCENARIOS:-ka64 pipe16 c1 c1000 close post4k post64k idle}"
 SERVERS="${SERVERS:-mini hyper tiny_http may_minihttp raw_mio}"
 IDLE_CONNS="${IDLE_CONNS:-10000}"
 SERVER_CPUS="${SERVER_CPUS:-0}"
@@ -34,7 +34,7 @@ BUSY_CPU="${SERVER_CPUS%%[,-]*}"
 CLIENT_CPU="${CLIENT_CPUS%%[,-]*}"
 
 ALL_SERVERS="mini hyper tiny_http may_minihttp raw_mio"
-ALL_SCENARIOS="ka64 pipe16 c1 c1000 close post4k idle"
+ALL_SCENARIOS="ka64 pipe16 c1 c1000 close post4k post64k idle"
 
 log() { printf '[compare] %s\n' "$*" >&2; }
 warn() { printf '[compare] WARNING: %s\n' "$*" >&2; }
@@ -199,6 +199,7 @@ scenario_desc() {
         c1000) echo "keep-alive, 1000 connections, GET /" ;;
         close) echo "64 connections, GET / with Connection: close (new TCP connection per request)" ;;
         post4k) echo "keep-alive, 64 connections, POST /echo with a 4 KiB body" ;;
+        post64k) echo "keep-alive, 16 connections, POST /echo with a 64 KiB body" ;;
         idle) echo "memory per idle keep-alive connection" ;;
     esac
 }
@@ -211,6 +212,7 @@ wrk_args() { # wrk_args SCENARIO PORT
         c1000) echo "-c1000 http://127.0.0.1:$p/" ;;
         close) echo "-c64 -s $WRK_DIR/close.lua http://127.0.0.1:$p/" ;;
         post4k) echo "-c64 -s $WRK_DIR/post4k.lua http://127.0.0.1:$p/echo" ;;
+        post64k) echo "-c16 -s $WRK_DIR/post64k.lua http://127.0.0.1:$p/echo" ;;
     esac
 }
 
