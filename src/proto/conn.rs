@@ -712,8 +712,8 @@ impl Conn {
         };
         if resp.body().len() < SPLICE_MIN {
             encode::encode(&resp, &framing, &mut bufs.output);
-        } else if encode::encode_head(&resp, &framing, &mut bufs.output) {
-            bufs.push_body(resp.take_body());
+        } else {
+            splice(bufs, &mut resp, &framing);
         }
         if let Some(reason) = reason {
             self.stop(reason);
@@ -733,6 +733,16 @@ impl Conn {
         };
         encode::encode(&resp, &framing, &mut bufs.output);
         self.stop(CloseReason::Rejected(err));
+    }
+}
+
+/// Encodes a response with a large body: the head into the output, the body
+/// queued after it (kept out of line: it is the rare path).
+#[cold]
+#[inline(never)]
+fn splice(bufs: &mut Buffers, resp: &mut Response, framing: &Framing<'_>) {
+    if encode::encode_head(resp, framing, &mut bufs.output) {
+        bufs.push_body(resp.take_body());
     }
 }
 

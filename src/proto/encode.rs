@@ -37,6 +37,8 @@ pub fn encode_head(resp: &Response, framing: &Framing<'_>, out: &mut Vec<u8>) ->
 }
 
 /// The head; `body_room` more bytes are reserved in `out` for the body.
+/// Inlined into both callers, so `encode` stays one function.
+#[inline]
 fn head(resp: &Response, framing: &Framing<'_>, out: &mut Vec<u8>, body_room: usize) -> bool {
     let status = resp.status();
     let line = resp.status_line();

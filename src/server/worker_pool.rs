@@ -256,32 +256,30 @@ impl<H: Fn(&Request) -> Response + Send + Sync + 'static> Worker<H> {
                 c.dead = true;
                 return;
             }
-            match c.conn.phase() {
+            // Requests left in the input at the high-water mark are answered
+            // once the output has gone: no readiness would come for them.
+            let held = match c.conn.phase() {
                 Phase::Write | Phase::Closed => return,
                 Phase::Closing => {
                     linger(c);
                     return;
                 }
-                // Requests left in the input at the high-water mark: answer
-                // them now that the output has gone; no readiness would come.
-                Phase::Head | Phase::Body if c.conn.held() => {
-                    c.conn.process(&*self.handler, ctx);
-                    continue;
-                }
+                Phase::Head | Phase::Body if c.conn.held() => true,
                 Phase::Idle | Phase::Head | Phase::Body if drained => return,
-                Phase::Idle | Phase::Head | Phase::Body => {}
-            }
-            match read_in(c, &mut self.pool) {
-                ReadOutcome::Fatal => {
-                    c.dead = true;
-                    return;
+                Phase::Idle | Phase::Head | Phase::Body => false,
+            };
+            if !held {
+                match read_in(c, &mut self.pool) {
+                    ReadOutcome::Fatal => {
+                        c.dead = true;
+                        return;
+                    }
+                    ReadOutcome::Nothing => return,
+                    ReadOutcome::Got { drained: d } => drained = d,
                 }
-                ReadOutcome::Nothing => return,
-                ReadOutcome::Got { drained: d } => {
-                    drained = d;
-                    c.conn.process(&*self.handler, ctx);
-                }
             }
+            // One call site, so that it is inlined here with the handler.
+            c.conn.process(&*self.handler, ctx);
         }
         c.more = true;
     }
