@@ -509,6 +509,15 @@ fn builder_idle_timeout_is_announced() {
     assert_eq!(c.read_response().header("keep-alive"), Some("timeout=7"));
 }
 
+/// The whole body of a response of up to 10 MiB.
+fn read_big(resp: &mut ureq::http::Response<ureq::Body>) -> Vec<u8> {
+    resp.body_mut()
+        .with_config()
+        .limit(10 << 20)
+        .read_to_vec()
+        .unwrap()
+}
+
 /// Large bodies, static or owned, are written from where the handler put
 /// them rather than copied; a real client gets them whole.
 #[test]
@@ -528,21 +537,11 @@ fn large_bodies_reach_a_real_client_whole() {
     for _ in 0..2 {
         let mut resp = agent.get(format!("{base}/static")).call().unwrap();
         assert_eq!(header(&resp, "content-length"), Some("2097152"));
-        let body = resp
-            .body_mut()
-            .with_config()
-            .limit(10 << 20)
-            .read_to_vec()
-            .unwrap();
+        let body = read_big(&mut resp);
         assert!(body.len() == BIG.len() && body.iter().all(|&b| b == b'x'));
 
         let mut resp = agent.get(format!("{base}/owned")).call().unwrap();
-        let body = resp
-            .body_mut()
-            .with_config()
-            .limit(10 << 20)
-            .read_to_vec()
-            .unwrap();
+        let body = read_big(&mut resp);
         assert_eq!(body.len(), 3_000_000);
         assert!(body.iter().enumerate().all(|(i, &b)| b == (i % 251) as u8));
     }

@@ -466,18 +466,21 @@ fn pattern(n: usize) -> Vec<u8> {
     (0..n).map(|i| (i % 251) as u8).collect()
 }
 
+/// Answers `/N` with a body of `N` bytes.
+fn sized(req: &Request) -> Response {
+    let n: usize = req.path()[1..].parse().unwrap();
+    ResponseBuilder::empty_200()
+        .body(pattern(n))
+        .build()
+        .unwrap()
+}
+
 /// Answers `GET /N` or `HEAD /N` with a body of `N` bytes, large ones
 /// queued rather than copied; drains the output `chunks` at a time (through
 /// `output_slices` when `vectored`), processing again as output drains, and
 /// returns everything written.
 fn drain_sized(sizes: &[(usize, bool)], chunks: &[usize], vectored: bool) -> Vec<u8> {
-    let handler = |req: &Request| -> Response {
-        let n: usize = req.path()[1..].parse().unwrap();
-        ResponseBuilder::empty_200()
-            .body(pattern(n))
-            .build()
-            .unwrap()
-    };
+    let handler = sized;
     let ctx = ctx();
     let mut pool = BufferPool::default();
     let mut conn = Conn::new(Limits::default(), "127.0.0.1:9".parse().unwrap());
@@ -779,24 +782,11 @@ fn count(haystack: &[u8], needle: &[u8]) -> usize {
 
 // ---------------------------------------------------------------- regressions
 
-/// Found by `fuzz/` (target `conn`):
-/// 1. a partial head of 100 valid method bytes arrives and is checked (fine);
-/// 2. `PUT\0…` arrives: the buffer has not doubled, so it is not checked;
-/// 3. the client closes: the connection closed silently, where the same
-///    bytes in one read got a 400 — the answer depended on the split.
-///
-/// Now a partial head is checked once more when the input ends.
 /// Requests behind a response above the output high-water mark wait in the
 /// input; `held` says so, and they are answered once the output is gone.
 #[test]
 fn requests_held_at_the_high_water_mark_are_answered_after_it() {
-    let handler = |req: &Request| -> Response {
-        let n: usize = req.path()[1..].parse().unwrap();
-        ResponseBuilder::empty_200()
-            .body(pattern(n))
-            .build()
-            .unwrap()
-    };
+    let handler = sized;
     let ctx = ctx();
     let mut pool = BufferPool::default();
     let mut conn = Conn::new(Limits::default(), "127.0.0.1:9".parse().unwrap());
@@ -820,6 +810,13 @@ fn requests_held_at_the_high_water_mark_are_answered_after_it() {
     assert!(conn.output().ends_with(&pattern(7)));
 }
 
+/// Found by `fuzz/` (target `conn`):
+/// 1. a partial head of 100 valid method bytes arrives and is checked (fine);
+/// 2. `PUT\0…` arrives: the buffer has not doubled, so it is not checked;
+/// 3. the client closes: the connection closed silently, where the same
+///    bytes in one read got a 400 — the answer depended on the split.
+///
+/// Now a partial head is checked once more when the input ends.
 #[test]
 fn garbage_partial_head_at_eof_is_400_whatever_the_split() {
     let mut data = vec![b'H'; 100];
