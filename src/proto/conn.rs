@@ -143,34 +143,17 @@ impl Buffers {
     /// next one, and so on.
     fn segments(&self) -> impl Iterator<Item = &[u8]> {
         let mut from = self.written;
-        let mut next = 0;
         let mut skip = self.body_written;
-        let mut body_turn = false;
-        std::iter::from_fn(move || {
-            loop {
-                if body_turn {
-                    body_turn = false;
-                    let (_, body) = self.bodies.get(next)?;
-                    next += 1;
-                    let rest = &body.as_bytes()[skip..];
-                    skip = 0;
-                    if !rest.is_empty() {
-                        return Some(rest);
-                    }
-                } else {
-                    let at = self.bodies.get(next).map(|&(at, _)| at);
-                    let run = &self.output[from..at.unwrap_or(self.output.len())];
-                    from += run.len();
-                    body_turn = at.is_some();
-                    if !run.is_empty() {
-                        return Some(run);
-                    }
-                    if !body_turn {
-                        return None;
-                    }
-                }
-            }
-        })
+        let tail = self.bodies.back().map_or(self.written, |&(at, _)| at);
+        self.bodies
+            .iter()
+            .flat_map(move |(at, body)| {
+                let run = &self.output[from..*at];
+                from = *at;
+                [run, &body.as_bytes()[std::mem::take(&mut skip)..]]
+            })
+            .chain(std::iter::once(&self.output[tail..]))
+            .filter(|segment| !segment.is_empty())
     }
 
     /// Drops the output bytes already written, keeping the bodies' places.
