@@ -7,7 +7,7 @@ mod support;
 use std::time::{Duration, SystemTime};
 
 use mini_async_http::{Request, Response, ResponseBuilder};
-use support::{Client, TestServer, get};
+use support::{Client, TestServer, get, pattern};
 
 /// Answers by path:
 /// - `/echo`: the request body;
@@ -175,9 +175,6 @@ fn pipelined_requests_answered_in_order() {
 /// (they used to wait for one).
 #[test]
 fn large_bodies_pipelined_with_small_ones_in_order() {
-    fn pattern(n: usize) -> Vec<u8> {
-        (0..n).map(|i| (i % 251) as u8).collect()
-    }
     let server = TestServer::start(1, |req: &Request| {
         let n: usize = req.path()[1..].parse().unwrap_or(0);
         ResponseBuilder::empty_200()
