@@ -15,7 +15,9 @@
 
 use std::cell::RefCell;
 
-use mini_async_http::proto::{BufferPool, Conn, Ctx, Limits, Phase};
+use std::sync::LazyLock;
+
+use mini_async_http::proto::{BufferPool, Conn, Ctx, Limits, Phase, Stamp};
 use mini_async_http::{Method, Request, Response, ResponseBuilder};
 
 /// The constant `Date` value, so that two runs give byte-identical output.
@@ -27,11 +29,8 @@ const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 /// The context every run uses.
 #[must_use]
 pub fn ctx() -> Ctx<'static> {
-    Ctx {
-        date: DATE,
-        keep_alive_timeout: Some(5),
-        ..Ctx::default()
-    }
+    static STAMP: LazyLock<Stamp> = LazyLock::new(|| Stamp::new(DATE, Some(5)));
+    Ctx::new(&STAMP)
 }
 
 /// Small limits, so that short inputs reach the 413/431 paths too.

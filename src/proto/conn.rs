@@ -30,7 +30,7 @@
 //!
 //! ```
 //! # #[cfg(feature = "internals")] {
-//! use mini_async_http::proto::{BufferPool, Conn, Ctx, Limits, Phase};
+//! use mini_async_http::proto::{BufferPool, Conn, Ctx, Limits, Phase, Stamp};
 //! use mini_async_http::ResponseBuilder;
 //!
 //! let mut pool = BufferPool::default();
@@ -43,7 +43,8 @@
 //! let handler = |req: &mini_async_http::Request| {
 //!     ResponseBuilder::empty_200().body(req.path()).build().unwrap()
 //! };
-//! let ctx = Ctx { date: b"Sun, 06 Nov 1994 08:49:37 GMT", ..Ctx::default() };
+//! let stamp = Stamp::new(b"Sun, 06 Nov 1994 08:49:37 GMT", None);
+//! let ctx = Ctx::new(&stamp);
 //! conn.process(&handler, &ctx);
 //! assert!(conn.output().starts_with(b"HTTP/1.1 200 OK\r\n"));
 //! assert!(conn.output().ends_with(b"\r\n\r\n/hi"));
@@ -64,7 +65,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::Error;
 use super::decode::BodyDecoder;
-use super::encode::{self, CONTINUE, Framing};
+use super::encode::{self, CONTINUE, Framing, Stamp};
 use super::parse::{self, Head, Limits};
 use crate::http::{Body, Method, Request, Response, Version};
 
@@ -205,24 +206,24 @@ impl BufferPool {
 /// What the server passes to [`Conn::process`].
 #[derive(Clone, Copy, Debug)]
 pub struct Ctx<'a> {
-    /// The `Date` value for responses.
-    pub date: &'a [u8],
+    /// The `Date` value and the idle timeout announced in `Keep-Alive`.
+    pub stamp: &'a Stamp,
     /// The server's shutdown flag: once set, every response says
     /// `Connection: close`. Read after the handler returns, so a shutdown
     /// that begins while a handler runs still closes that connection.
     pub shutdown: Option<&'a AtomicBool>,
-    /// The idle timeout, in seconds, announced in `Keep-Alive: timeout=N`.
-    pub keep_alive_timeout: Option<u64>,
     /// Requests served on one connection before it is closed.
     pub max_requests: Option<u64>,
 }
 
-impl Default for Ctx<'_> {
-    fn default() -> Self {
+impl<'a> Ctx<'a> {
+    /// A context with this stamp, no shutdown flag and no request limit.
+    #[cfg_attr(not(any(test, feature = "internals")), allow(dead_code))]
+    #[must_use]
+    pub fn new(stamp: &'a Stamp) -> Ctx<'a> {
         Ctx {
-            date: b"Thu, 01 Jan 1970 00:00:00 GMT",
+            stamp,
             shutdown: None,
-            keep_alive_timeout: None,
             max_requests: None,
         }
     }
@@ -672,10 +673,12 @@ impl Conn {
             );
             Response::plain(500, "Internal Server Error\n")
         });
-        let handler_close = resp
-            .headers()
-            .get_all("connection")
-            .any(|v| v.split(',').any(|o| o.trim().eq_ignore_ascii_case("close")));
+        let handler_close = resp.headers().iter_bytes().any(|(name, value)| {
+            name.eq_ignore_ascii_case(b"connection")
+                && value
+                    .split(|&b| b == b',')
+                    .any(|o| o.trim_ascii().eq_ignore_ascii_case(b"close"))
+        });
         let draining = ctx.shutdown.is_some_and(|s| s.load(Ordering::Acquire));
         let reason = if draining {
             Some(CloseReason::Shutdown)
@@ -690,8 +693,7 @@ impl Conn {
             head_request: request.method == Method::Head,
             close: reason.is_some(),
             http10_keep_alive: request.version == Version::Http10,
-            keep_alive_timeout: ctx.keep_alive_timeout,
-            date: ctx.date,
+            stamp: ctx.stamp,
         };
         if resp.body().len() < SPLICE_MIN {
             encode::encode(&resp, &framing, &mut bufs.output);
@@ -711,8 +713,7 @@ impl Conn {
             head_request: false,
             close: true,
             http10_keep_alive: false,
-            keep_alive_timeout: None,
-            date: ctx.date,
+            stamp: ctx.stamp,
         };
         encode::encode(&resp, &framing, &mut bufs.output);
         self.stop(CloseReason::Rejected(err));

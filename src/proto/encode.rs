@@ -16,10 +16,72 @@ pub struct Framing<'a> {
     /// The request was HTTP/1.0 with `Connection: keep-alive`, so keeping the
     /// connection open must be said explicitly.
     pub http10_keep_alive: bool,
-    /// Seconds of the idle timeout, sent as `Keep-Alive: timeout=N`.
-    pub keep_alive_timeout: Option<u64>,
-    /// The value of the `Date` field.
-    pub date: &'a [u8],
+    /// The `Date` value and the idle timeout, with the lines they make.
+    pub stamp: &'a Stamp,
+}
+
+/// What the server says at the end of every response head at one moment:
+/// `Date` and, on a connection kept open, `Keep-Alive: timeout=N`. The
+/// lines are made once per date (a second) instead of for every response.
+///
+/// ```
+/// # #[cfg(feature = "internals")] {
+/// use mini_async_http::ResponseBuilder;
+/// use mini_async_http::proto::{Framing, Stamp, encode};
+///
+/// let mut stamp = Stamp::new(b"Sun, 06 Nov 1994 08:49:37 GMT", Some(5));
+/// stamp.set_date(b"Sun, 06 Nov 1994 08:49:38 GMT");
+/// let framing = Framing { head_request: false, close: false, http10_keep_alive: false, stamp: &stamp };
+/// let mut out = Vec::new();
+/// encode(&ResponseBuilder::empty_200().build().unwrap(), &framing, &mut out);
+/// assert!(out.ends_with(b"Date: Sun, 06 Nov 1994 08:49:38 GMT\r\nKeep-Alive: timeout=5\r\n\r\n"));
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Stamp {
+    date: Vec<u8>,
+    keep_alive_timeout: Option<u64>,
+    /// `Date: <date>\r\n`, `Keep-Alive: timeout=<secs>\r\n` if there is
+    /// an idle timeout to announce, and the empty line that ends the head.
+    kept_alive_end: Vec<u8>,
+}
+
+impl Stamp {
+    /// A stamp for this `Date` value and idle timeout in seconds (`None`:
+    /// not announced).
+    #[must_use]
+    pub fn new(date: &[u8], keep_alive_timeout: Option<u64>) -> Stamp {
+        let mut stamp = Stamp {
+            date: Vec::new(),
+            keep_alive_timeout,
+            kept_alive_end: Vec::new(),
+        };
+        stamp.make(date);
+        stamp
+    }
+
+    /// Moves the stamp to a new `Date` value (nothing to do if it is the same).
+    pub fn set_date(&mut self, date: &[u8]) {
+        if self.date != date {
+            self.make(date);
+        }
+    }
+
+    fn make(&mut self, date: &[u8]) {
+        self.date.clear();
+        self.date.extend_from_slice(date);
+        let end = &mut self.kept_alive_end;
+        end.clear();
+        end.extend_from_slice(b"Date: ");
+        end.extend_from_slice(date);
+        end.extend_from_slice(b"\r\n");
+        if let Some(secs) = self.keep_alive_timeout {
+            end.extend_from_slice(b"Keep-Alive: timeout=");
+            push_decimal(end, secs);
+            end.extend_from_slice(b"\r\n");
+        }
+        end.extend_from_slice(b"\r\n");
+    }
 }
 
 /// Appends the response to `out`.
@@ -47,7 +109,7 @@ fn head(resp: &Response, framing: &Framing<'_>, out: &mut Vec<u8>, body_room: us
     out.reserve(
         128 + line.map_or_else(|| resp.reason().len(), <[u8]>::len)
             + resp.headers().encoded_len()
-            + framing.date.len()
+            + framing.stamp.kept_alive_end.len()
             + body_room,
     );
     if let Some(line) = line {
@@ -66,15 +128,28 @@ fn head(resp: &Response, framing: &Framing<'_>, out: &mut Vec<u8>, body_room: us
         out.extend_from_slice(b"\r\n");
     }
     let mut has_date = false;
-    for (name, value) in resp.headers().iter_bytes() {
-        if name.eq_ignore_ascii_case(b"connection") || name.eq_ignore_ascii_case(b"keep-alive") {
-            continue; // the server's own, written below
+    // The server's own fields are written below.
+    let skip = |name: &[u8]| {
+        name.eq_ignore_ascii_case(b"connection") || name.eq_ignore_ascii_case(b"keep-alive")
+    };
+    if let Some(fields) = resp.headers().iter_wire() {
+        // One copy per field: a response's fields are stored as they go out.
+        for (name, line) in fields {
+            if !skip(name) {
+                has_date |= name.eq_ignore_ascii_case(b"date");
+                out.extend_from_slice(line);
+            }
         }
-        has_date |= name.eq_ignore_ascii_case(b"date");
-        out.extend_from_slice(name);
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(value);
-        out.extend_from_slice(b"\r\n");
+    } else {
+        for (name, value) in resp.headers().iter_bytes() {
+            if !skip(name) {
+                has_date |= name.eq_ignore_ascii_case(b"date");
+                out.extend_from_slice(name);
+                out.extend_from_slice(b": ");
+                out.extend_from_slice(value);
+                out.extend_from_slice(b"\r\n");
+            }
+        }
     }
     // RFC 9110 §8.6: no Content-Length on 1xx and 204; on 304 it would have to
     // be the length of the representation, which the server does not know.
@@ -84,24 +159,30 @@ fn head(resp: &Response, framing: &Framing<'_>, out: &mut Vec<u8>, body_room: us
         push_decimal(out, resp.body().len() as u64);
         out.extend_from_slice(b"\r\n");
     }
-    if !has_date {
-        out.extend_from_slice(b"Date: ");
-        out.extend_from_slice(framing.date);
-        out.extend_from_slice(b"\r\n");
-    }
-    if framing.close {
-        out.extend_from_slice(b"Connection: close\r\n");
+    let stamp = framing.stamp;
+    if !has_date && !framing.close && !framing.http10_keep_alive {
+        // The usual case: the lines made once for the stamp.
+        out.extend_from_slice(&stamp.kept_alive_end);
     } else {
-        if framing.http10_keep_alive {
-            out.extend_from_slice(b"Connection: keep-alive\r\n");
-        }
-        if let Some(secs) = framing.keep_alive_timeout {
-            out.extend_from_slice(b"Keep-Alive: timeout=");
-            push_decimal(out, secs);
+        if !has_date {
+            out.extend_from_slice(b"Date: ");
+            out.extend_from_slice(&stamp.date);
             out.extend_from_slice(b"\r\n");
         }
+        if framing.close {
+            out.extend_from_slice(b"Connection: close\r\n");
+        } else {
+            if framing.http10_keep_alive {
+                out.extend_from_slice(b"Connection: keep-alive\r\n");
+            }
+            if let Some(secs) = stamp.keep_alive_timeout {
+                out.extend_from_slice(b"Keep-Alive: timeout=");
+                push_decimal(out, secs);
+                out.extend_from_slice(b"\r\n");
+            }
+        }
+        out.extend_from_slice(b"\r\n");
     }
-    out.extend_from_slice(b"\r\n");
     !framing.head_request && !bodiless_status
 }
 
@@ -132,15 +213,18 @@ fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ResponseBuilder;
+    use crate::{Response, ResponseBuilder};
 
-    fn framing(close: bool, head_request: bool) -> Framing<'static> {
+    fn stamp() -> Stamp {
+        Stamp::new(b"Sun, 06 Nov 1994 08:49:37 GMT", Some(60))
+    }
+
+    fn framing(stamp: &Stamp, close: bool, head_request: bool) -> Framing<'_> {
         Framing {
             head_request,
             close,
             http10_keep_alive: false,
-            keep_alive_timeout: Some(60),
-            date: b"Sun, 06 Nov 1994 08:49:37 GMT",
+            stamp,
         }
     }
 
@@ -152,7 +236,7 @@ mod tests {
             .build()
             .unwrap();
         let mut out = Vec::new();
-        encode(&resp, &framing(false, false), &mut out);
+        encode(&resp, &framing(&stamp(), false, false), &mut out);
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\
@@ -160,18 +244,93 @@ mod tests {
         );
     }
 
+    /// Fields stored as a request head's block (not as wire lines) are
+    /// written the same as appended ones.
+    #[test]
+    fn fields_from_a_request_block() {
+        let mut block = crate::Headers::new();
+        block.set_block("X-A:1\r\nDate:  Mon, 01 Jan 2001 00:00:00 GMT\r\nConnection: x\r\nX-B: 2");
+        block.push_field(0..3, 4..5);
+        block.push_field(7..11, 14..43);
+        block.push_field(45..55, 57..58);
+        block.push_field(60..63, 65..66);
+        assert!(block.iter_wire().is_none());
+        let appended = ResponseBuilder::empty_200()
+            .header("X-A", "1")
+            .header("Date", "Mon, 01 Jan 2001 00:00:00 GMT")
+            .header("Connection", "x")
+            .header("X-B", "2")
+            .body("hi")
+            .build()
+            .unwrap();
+        assert!(appended.headers().iter_wire().is_some());
+        let mut from_block = Vec::new();
+        encode(
+            &Response::with_headers(block, "hi"),
+            &framing(&stamp(), false, false),
+            &mut from_block,
+        );
+        let mut from_lines = Vec::new();
+        encode(&appended, &framing(&stamp(), false, false), &mut from_lines);
+        assert_eq!(
+            String::from_utf8(from_block).unwrap(),
+            String::from_utf8(from_lines).unwrap()
+        );
+    }
+
+    /// The lines made once per stamp follow its date and timeout, and are
+    /// what the field-by-field path writes.
+    #[test]
+    fn stamp_lines_follow_the_date_and_timeout() {
+        let resp = ResponseBuilder::empty_200().build().unwrap();
+        let end = |stamp: &Stamp, http10_keep_alive: bool| {
+            let mut out = Vec::new();
+            let framing = Framing {
+                http10_keep_alive,
+                ..framing(stamp, false, false)
+            };
+            encode(&resp, &framing, &mut out);
+            let text = String::from_utf8(out).unwrap();
+            text[text.find("Date").unwrap()..].to_owned()
+        };
+        let mut stamp = stamp();
+        assert_eq!(
+            end(&stamp, false),
+            "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\nKeep-Alive: timeout=60\r\n\r\n"
+        );
+        stamp.set_date(b"Sun, 06 Nov 1994 08:49:38 GMT");
+        assert_eq!(
+            end(&stamp, false),
+            "Date: Sun, 06 Nov 1994 08:49:38 GMT\r\nKeep-Alive: timeout=60\r\n\r\n"
+        );
+        assert_eq!(
+            end(&stamp, true),
+            "Date: Sun, 06 Nov 1994 08:49:38 GMT\r\nConnection: keep-alive\r\n\
+             Keep-Alive: timeout=60\r\n\r\n"
+        );
+        let quiet = Stamp::new(b"Sun, 06 Nov 1994 08:49:39 GMT", None);
+        assert_eq!(
+            end(&quiet, false),
+            "Date: Sun, 06 Nov 1994 08:49:39 GMT\r\n\r\n"
+        );
+        assert_eq!(
+            end(&quiet, true),
+            "Date: Sun, 06 Nov 1994 08:49:39 GMT\r\nConnection: keep-alive\r\n\r\n"
+        );
+    }
+
     #[test]
     fn head_and_bodiless() {
         let resp = ResponseBuilder::new().body("Hello").build().unwrap();
         let mut out = Vec::new();
-        encode(&resp, &framing(true, true), &mut out);
+        encode(&resp, &framing(&stamp(), true, true), &mut out);
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("Content-Length: 5\r\n"));
         assert!(text.ends_with("Connection: close\r\n\r\n"));
 
         let resp = ResponseBuilder::new().status(204).build().unwrap();
         let mut out = Vec::new();
-        encode(&resp, &framing(false, false), &mut out);
+        encode(&resp, &framing(&stamp(), false, false), &mut out);
         assert!(!String::from_utf8(out).unwrap().contains("Content-Length"));
     }
 
@@ -181,13 +340,13 @@ mod tests {
         for status in 200..=999 {
             let mut out = Vec::new();
             let resp = ResponseBuilder::new().status(status).build().unwrap();
-            encode(&resp, &framing(false, true), &mut out);
+            encode(&resp, &framing(&stamp(), false, true), &mut out);
             let want = format!("HTTP/1.1 {status} {}\r\n", resp.reason());
             assert!(out.starts_with(want.as_bytes()), "{status}");
         }
         let resp = ResponseBuilder::new().reason("Fine").build().unwrap();
         let mut out = Vec::new();
-        encode(&resp, &framing(false, true), &mut out);
+        encode(&resp, &framing(&stamp(), false, true), &mut out);
         assert!(out.starts_with(b"HTTP/1.1 200 Fine\r\n"));
     }
 

@@ -58,6 +58,7 @@ pub use conn::{BufferPool, Conn, Ctx, Phase};
 pub use date::http_date;
 #[cfg(feature = "internals")]
 pub use decode::BodyDecoder;
+pub use encode::Stamp;
 #[cfg(feature = "internals")]
 pub use encode::{Framing, encode, encode_head};
 #[cfg(feature = "internals")]

@@ -105,26 +105,25 @@ pub fn parse_head(buf: &[u8], limits: &Limits, req: &mut Request) -> Result<Opti
     req.target.push_str(target);
     req.path_len = crate::http::path_len(target);
 
-    // Values as `&str`: validating the whole head once is much cheaper than
-    // each value on its own; values are then slices of it, by offset. The
-    // method and field names are tokens and the target was checked ASCII, so
-    // bytes that are not UTF-8 can only be in a value.
-    let head = std::str::from_utf8(&buf[..len]).map_err(|_| Error::HeaderValueNotUtf8)?;
     let mut framing = Framing::default();
     // The fields are copied in one piece, from the first name to the end of
-    // the last value, and kept as ranges of that copy.
+    // the last value, and kept as ranges of that copy. Values as `&str`:
+    // validating that piece once is much cheaper than each value on its
+    // own. The method and field names are tokens and the target was
+    // checked ASCII, so bytes that are not UTF-8 can only be in a value.
     let offset = |bytes: &[u8]| bytes.as_ptr() as usize - buf.as_ptr() as usize;
     if let (Some(first), Some(last)) = (parsed.headers.first(), parsed.headers.last()) {
         let from = offset(first.name.as_bytes());
-        req.headers
-            .set_block(&head[from..offset(last.value) + last.value.len()]);
+        let to = offset(last.value) + last.value.len();
+        let block = std::str::from_utf8(&buf[from..to]).map_err(|_| Error::HeaderValueNotUtf8)?;
+        req.headers.set_block(block);
         for header in parsed.headers.iter() {
             let name = offset(header.name.as_bytes()) - from;
-            let value = offset(header.value);
+            let value = offset(header.value) - from;
             let end = value + header.value.len();
-            framing.see(header.name, &head[value..end])?;
+            framing.see(header.name, &block[value..end])?;
             req.headers
-                .push_field(name..name + header.name.len(), value - from..end - from);
+                .push_field(name..name + header.name.len(), value..end);
         }
     }
     framing.finish(len, req.version, limits).map(Some)
@@ -371,10 +370,22 @@ mod tests {
 
     #[test]
     fn hosts() {
-        for ok in ["", "a.b", "a:80", "[::1]:8080", "[::1]", "1.2.3.4:1"] {
+        for ok in [
+            "",
+            "a.b",
+            "a:80",
+            "a:",
+            "[::1]:8080",
+            "[::1]",
+            "[::1]:",
+            "1.2.3.4:1",
+        ] {
             assert!(valid_host(ok), "{ok}");
         }
-        for bad in ["a b", "a/b", "[::1", "a:x", "a@b", "[zz]"] {
+        for bad in [
+            "a b", "a/b", "[::1", "a:x", "a@b", "[zz]", "a:1:2", ":1:", "a:8:", "[::1]x", "[]",
+            "[::1]:x", "a\u{e9}",
+        ] {
             assert!(!valid_host(bad), "{bad}");
         }
     }

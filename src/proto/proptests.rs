@@ -8,6 +8,7 @@
 //! The fuzz targets in `fuzz/` check the same invariants without bounds.
 
 use std::cell::RefCell;
+use std::sync::LazyLock;
 
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -17,7 +18,7 @@ use super::conn::SPLICE_MIN;
 use super::decode::{BodyDecoder, MAX_CHUNK_EXTENSIONS};
 use super::encode::{Framing as Wire, encode};
 use super::parse::BodyLength;
-use super::{BufferPool, Conn, Ctx, Error, Limits, Phase};
+use super::{BufferPool, Conn, Ctx, Error, Limits, Phase, Stamp};
 use crate::http::{Request, Response, ResponseBuilder};
 
 const CASES: u32 = 256;
@@ -42,12 +43,13 @@ struct Run {
     close: Option<CloseReason>,
 }
 
+fn stamp() -> &'static Stamp {
+    static STAMP: LazyLock<Stamp> = LazyLock::new(|| Stamp::new(DATE, Some(5)));
+    &STAMP
+}
+
 fn ctx() -> Ctx<'static> {
-    Ctx {
-        date: DATE,
-        keep_alive_timeout: Some(5),
-        ..Ctx::default()
-    }
+    Ctx::new(stamp())
 }
 
 fn small_limits() -> Limits {
@@ -561,8 +563,7 @@ proptest! {
                 head_request: head,
                 close: false,
                 http10_keep_alive: false,
-                keep_alive_timeout: ctx.keep_alive_timeout,
-                date: ctx.date,
+                stamp: ctx.stamp,
             };
             encode(&resp, &wire, &mut expected);
         }

@@ -20,7 +20,7 @@ use crossbeam_channel::{Receiver, Sender};
 use mio::net::TcpStream;
 
 use super::{Settings, Shared};
-use crate::proto::{BufferPool, Conn, Ctx, Phase, http_date};
+use crate::proto::{BufferPool, Conn, Ctx, Phase, Stamp, http_date};
 use crate::{Request, Response};
 
 /// Slices one vectored write takes (output runs and large bodies).
@@ -156,6 +156,7 @@ impl<H: Fn(&Request) -> Response + Send + Sync + 'static> Worker<H> {
         // Whole seconds; a sub-second idle timeout is not announced (0 would
         // read as "do not reuse").
         let keep_alive_timeout = Some(self.settings.idle_timeout.as_secs()).filter(|&s| s > 0);
+        let mut stamp = Stamp::new(&http_date(), keep_alive_timeout);
         // Ends when every sender is gone: the pool's and the event loop's.
         while let Ok(Job {
             key,
@@ -165,11 +166,10 @@ impl<H: Fn(&Request) -> Response + Send + Sync + 'static> Worker<H> {
         {
             conn.progress = false;
             conn.more = false;
-            let date = http_date();
+            stamp.set_date(&http_date());
             let ctx = Ctx {
-                date: &date,
+                stamp: &stamp,
                 shutdown: Some(&shared.shutdown),
-                keep_alive_timeout,
                 max_requests: self.settings.max_requests,
             };
             if kind == JobKind::Timeout {

@@ -6,7 +6,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mini_async_http::proto::{
-    BodyDecoder, BodyLength, BufferPool, Conn, Ctx, Framing, Limits, encode, parse_head,
+    BodyDecoder, BodyLength, BufferPool, Conn, Ctx, Framing, Limits, Stamp, encode, parse_head,
 };
 use mini_async_http::{Request, Response, ResponseBuilder};
 
@@ -69,13 +69,8 @@ fn decode(c: &mut Criterion) {
 
 fn encode_bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("encode");
-    let framing = Framing {
-        head_request: false,
-        close: false,
-        http10_keep_alive: false,
-        keep_alive_timeout: Some(60),
-        date: DATE,
-    };
+    let stamp = Stamp::new(DATE, Some(60));
+    let framing = Framing { head_request: false, close: false, http10_keep_alive: false, stamp: &stamp };
     for (name, size) in [("small", 13), ("64k", 64 * 1024)] {
         let resp: Response = ResponseBuilder::empty_200()
             .content_type("text/plain")
@@ -109,7 +104,8 @@ fn pipeline(c: &mut Criterion) {
             .build()
             .unwrap()
     };
-    let ctx = Ctx { date: DATE, keep_alive_timeout: Some(60), ..Ctx::default() };
+    let stamp = Stamp::new(DATE, Some(60));
+    let ctx = Ctx::new(&stamp);
     let mut pool = BufferPool::default();
     let mut conn = Conn::new(Limits::default(), "127.0.0.1:1".parse().unwrap());
     let mut group = c.benchmark_group("conn");

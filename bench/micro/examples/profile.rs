@@ -4,7 +4,7 @@
 //! `cargo build --release --example profile --manifest-path bench/micro/Cargo.toml`
 //! `valgrind --tool=callgrind bench/micro/target/release/examples/profile [pipeline|browser] [iterations]`
 
-use mini_async_http::proto::{BufferPool, Conn, Ctx, Limits};
+use mini_async_http::proto::{BufferPool, Conn, Ctx, Limits, Stamp};
 use mini_async_http::{Request, ResponseBuilder};
 
 fn main() {
@@ -20,7 +20,8 @@ fn main() {
     let handler = |_: &Request| {
         ResponseBuilder::empty_200().body(b"Hello, World!").content_type("text/plain").build().unwrap()
     };
-    let ctx = Ctx { date: b"Sun, 06 Nov 1994 08:49:37 GMT", keep_alive_timeout: Some(60), ..Ctx::default() };
+    let stamp = Stamp::new(b"Sun, 06 Nov 1994 08:49:37 GMT", Some(60));
+    let ctx = Ctx::new(&stamp);
     let mut pool = BufferPool::default();
     let mut conn = Conn::new(Limits::default(), "127.0.0.1:1".parse().unwrap());
     let mut total = 0;
