@@ -167,6 +167,12 @@ pub struct ResponseBuilder {
     reason: Option<String>,
     headers: Headers,
     body: Body,
+    /// A field that may be invalid was added: `build` checks every field
+    /// left. Fields are checked as they are added, where each setter knows
+    /// what it needs to check (a field of a fixed name needs no name check),
+    /// but the error is only reported by `build`, and only if the field is
+    /// still there (`content_type` replaces an earlier one).
+    suspect: bool,
 }
 
 impl Default for ResponseBuilder {
@@ -188,6 +194,7 @@ impl ResponseBuilder {
             reason: None,
             headers: spare_headers(),
             body: Body::empty(),
+            suspect: false,
         }
     }
 
@@ -269,6 +276,9 @@ impl ResponseBuilder {
     /// assert_eq!(resp.headers().get_all("set-cookie").count(), 2);
     /// ```
     pub fn header(mut self, name: &str, value: &str) -> ResponseBuilder {
+        self.suspect |= !token_bytes(name.as_bytes())
+            || !field_value_bytes(value.as_bytes())
+            || reserved(name.as_bytes());
         self.headers.append(name, value);
         self
     }
@@ -280,6 +290,7 @@ impl ResponseBuilder {
     /// assert_eq!(resp.headers().get("Content-Type"), Some("text/plain"));
     /// ```
     pub fn content_type(mut self, content_type: &str) -> ResponseBuilder {
+        self.suspect |= !field_value_bytes(content_type.as_bytes());
         self.headers.insert("Content-Type", content_type);
         self
     }
@@ -321,18 +332,18 @@ impl ResponseBuilder {
                 return Err(BuildError::InvalidReason);
             }
         }
-        for (name, value) in self.headers.iter_bytes() {
-            let owned = || String::from_utf8_lossy(name).into_owned();
-            if !token_bytes(name) {
-                return Err(BuildError::InvalidHeaderName(owned()));
-            }
-            if !field_value_bytes(value) {
-                return Err(BuildError::InvalidHeaderValue(owned()));
-            }
-            if name.eq_ignore_ascii_case(b"content-length")
-                || name.eq_ignore_ascii_case(b"transfer-encoding")
-            {
-                return Err(BuildError::ReservedHeader(owned()));
+        if self.suspect {
+            for (name, value) in self.headers.iter_bytes() {
+                let owned = || String::from_utf8_lossy(name).into_owned();
+                if !token_bytes(name) {
+                    return Err(BuildError::InvalidHeaderName(owned()));
+                }
+                if !field_value_bytes(value) {
+                    return Err(BuildError::InvalidHeaderValue(owned()));
+                }
+                if reserved(name) {
+                    return Err(BuildError::ReservedHeader(owned()));
+                }
             }
         }
         if matches!(self.status, 204 | 304) && !self.body.is_empty() {
@@ -435,6 +446,11 @@ fn field_value_bytes(s: &[u8]) -> bool {
 }
 
 /// [`is_token`] on bytes, without early exit.
+/// `Content-Length` and `Transfer-Encoding`: the server writes the framing.
+fn reserved(name: &[u8]) -> bool {
+    name.eq_ignore_ascii_case(b"content-length") || name.eq_ignore_ascii_case(b"transfer-encoding")
+}
+
 fn token_bytes(s: &[u8]) -> bool {
     !s.is_empty() && s.iter().fold(true, |ok, &b| ok & is_tchar(b))
 }
@@ -514,6 +530,48 @@ mod tests {
 
     /// A dropped response's header storage is reused, empty, by the next
     /// builder on the same thread; large storage is not kept.
+    /// Fields are checked as they are added, but judged as they are when
+    /// the response is built: a replaced bad value is no error.
+    #[test]
+    fn build_judges_the_fields_that_are_left() {
+        let err = |b: ResponseBuilder| b.build().unwrap_err();
+        let new = ResponseBuilder::new;
+        assert_eq!(
+            err(new().header("Bad Name", "x")),
+            BuildError::InvalidHeaderName("Bad Name".into())
+        );
+        assert_eq!(
+            err(new().header("X-A", "1").header("X-B", "a\r\nInjected: 1")),
+            BuildError::InvalidHeaderValue("X-B".into())
+        );
+        assert_eq!(
+            err(new().header("content-length", "5")),
+            BuildError::ReservedHeader("content-length".into())
+        );
+        assert_eq!(
+            err(new().header("Transfer-Encoding", "chunked")),
+            BuildError::ReservedHeader("Transfer-Encoding".into())
+        );
+        assert_eq!(
+            err(new().content_type("text/plain\n")),
+            BuildError::InvalidHeaderValue("Content-Type".into())
+        );
+        for replaced in [
+            new().content_type("text/plain\n").content_type("text/html"),
+            new().header("content-type", "\0").content_type("text/html"),
+        ] {
+            let resp = replaced.build().unwrap();
+            assert_eq!(resp.headers().get("Content-Type"), Some("text/html"));
+        }
+        assert!(
+            new()
+                .header("X-Tab", "a\tb")
+                .content_type("a/b")
+                .build()
+                .is_ok()
+        );
+    }
+
     #[test]
     fn header_storage_is_reused_empty() {
         let first = ResponseBuilder::new()
