@@ -200,6 +200,34 @@ fn large_bodies_pipelined_with_small_ones_in_order() {
     assert_eq!(c.read_response().body, pattern(7));
 }
 
+/// A client that sends its requests and then its FIN (half-close) still
+/// gets every answer, also those held behind a response larger than the
+/// output high-water mark (they used to be dropped when the input ended).
+#[test]
+fn requests_before_a_half_close_are_all_answered() {
+    let server = TestServer::start(1, |req: &Request| {
+        let n: usize = req.path()[1..].parse().unwrap_or(0);
+        ResponseBuilder::empty_200()
+            .body(pattern(n))
+            .build()
+            .unwrap()
+    });
+    let mut c = server.connect();
+    let sizes = [1 << 20, 7, 300_000, 3];
+    c.send(
+        sizes
+            .iter()
+            .map(|n| get(&format!("/{n}")))
+            .collect::<String>(),
+    );
+    c.shutdown_write();
+    for n in sizes {
+        let r = c.read_response();
+        assert!(r.body == pattern(n), "body of {n} bytes differs");
+    }
+    assert!(c.is_closed());
+}
+
 #[test]
 fn pipelined_mixed_bodies_answered_in_order() {
     let server = server();
@@ -310,6 +338,19 @@ fn content_length_body() {
         c.send(part);
     }
     assert_eq!(c.read_response().body, big.as_bytes());
+    // A large body with the next request right behind it, in one write:
+    // the body goes straight into the request, the request after it is
+    // still read from the input.
+    let mut both = format!(
+        "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: {}\r\n\r\n",
+        big.len()
+    )
+    .into_bytes();
+    both.extend_from_slice(big.as_bytes());
+    both.extend_from_slice(get("/after").as_bytes());
+    c.send(both);
+    assert_eq!(c.read_response().body, big.as_bytes());
+    assert_eq!(c.read_response().body_str(), "/after");
 }
 
 #[test]

@@ -548,7 +548,9 @@ impl Conn {
                 Err(e) => self.reject(e, ctx),
             }
         }
-        if self.read_eof && self.reading != Reading::Closed {
+        // Requests held at the high-water mark are complete and still to
+        // be answered: the end of input closes the connection after them.
+        if self.read_eof && self.reading != Reading::Closed && !self.held {
             self.stop(CloseReason::ClientClosed);
         }
         if let Some(bufs) = &mut self.bufs {

@@ -1,5 +1,12 @@
 //! Response to bytes: status line, the handler's fields, then the fields the
 //! server owns (`Content-Length`, `Date`, `Connection`, `Keep-Alive`).
+//!
+//! Few copies per response, because a pipelined burst of small responses is
+//! where the encoder's cost shows (`bench/micro`, callgrind): one reservation,
+//! a ready-made status line, one copy per field (a response's fields are
+//! stored as their `Name: value\r\n` lines, see [`Headers`](crate::Headers)),
+//! and the `Date` and `Keep-Alive` lines with the empty line that ends the
+//! head in one copy, made once a second ([`Stamp`]).
 
 use crate::http::Response;
 

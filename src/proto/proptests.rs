@@ -131,8 +131,15 @@ fn drive(limits: Limits, pieces: &[&[u8]], write_chunk: usize) -> Run {
         conn.release(&mut pool);
     }
     conn.read_eof();
-    conn.process(&handler, &ctx);
-    take(&mut conn, &mut output, usize::MAX);
+    // Requests held at the output's high-water mark are answered as it
+    // drains; each round answers at least one.
+    for _ in 0..=pieces.iter().map(|p| p.len()).sum::<usize>() {
+        conn.process(&handler, &ctx);
+        take(&mut conn, &mut output, usize::MAX);
+        if !conn.held() {
+            break;
+        }
+    }
     assert_eq!(conn.phase(), Phase::Closed);
     let close = conn.close_reason();
     Run {
@@ -629,6 +636,60 @@ proptest! {
         prop_assert_eq!(split.close, Some(CloseReason::ClientClosed));
     }
 
+    /// (b) Large bodies (up to twice the largest input buffer), pipelined
+    /// with small requests and split anywhere, reach the handler whole and
+    /// in order, and every request after them is answered, also when their
+    /// echoes fill the output past its high-water mark.
+    #[test]
+    fn large_request_bodies_survive_any_split(
+        sizes in prop::collection::vec(
+            prop_oneof![0usize..64, 16_000usize..17_000, 60_000usize..140_000],
+            1..=4,
+        ),
+        cuts in prop::collection::vec(any::<Index>(), 0..12),
+        write_chunk in 1usize..4096,
+    ) {
+        let reqs: Vec<Req> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| {
+                let body: Vec<u8> = (0..n).map(|j| (i * 7 + j % 251) as u8).collect();
+                let mut bytes = format!(
+                    "POST /{i} HTTP/1.1\r\nHost: h\r\nContent-Length: {n}\r\n\r\n"
+                )
+                .into_bytes();
+                bytes.extend_from_slice(&body);
+                let headers = vec![
+                    ("Host".to_owned(), "h".to_owned()),
+                    ("Content-Length".to_owned(), n.to_string()),
+                ];
+                Req {
+                    seen: Seen { method: "POST".into(), target: format!("/{i}"), headers, body },
+                    bytes,
+                    expect_continue: false,
+                }
+            })
+            .collect();
+        let data = pipeline(&reqs);
+        let whole = drive(Limits::default(), &[&data[..]], usize::MAX);
+        let split = drive(Limits::default(), &pieces(&data, &cuts), write_chunk);
+        let sent: Vec<Seen> = reqs.iter().map(|r| r.seen.clone()).collect();
+        for (name, run) in [("whole", &whole), ("split", &split)] {
+            prop_assert_eq!(run.seen.len(), sent.len(), "{}: requests seen", name);
+            for (i, (got, want)) in run.seen.iter().zip(&sent).enumerate() {
+                let first_diff = got.body.iter().zip(&want.body).position(|(a, b)| a != b);
+                prop_assert!(
+                    got.body == want.body && got.target == want.target,
+                    "{}: request {} body of {} bytes, {} sent, first difference at {:?}",
+                    name, i, got.body.len(), want.body.len(), first_diff
+                );
+            }
+        }
+        check_echoes(&reqs, &whole)?;
+        check_echoes(&reqs, &split)?;
+        prop_assert!(whole.output == split.output, "whole and split runs answer alike");
+    }
+
     /// (c) A request serialised and parsed back by the server has the same
     /// method, target, fields and body.
     #[test]
@@ -809,6 +870,41 @@ fn requests_held_at_the_high_water_mark_are_answered_after_it() {
     conn.process(&handler, &ctx);
     assert!(!conn.held());
     assert!(conn.output().ends_with(&pattern(7)));
+}
+
+/// Found by `large_request_bodies_survive_any_split`:
+/// 1. a client sends a request whose response is over the output high-water
+///    mark, a second request, and then its FIN, all before the server reads;
+/// 2. the first response fills the output, the second request is held;
+/// 3. the end of input closed the connection at once, and the held request
+///    was never answered.
+///
+/// Now the end of input closes the connection after the held requests.
+#[test]
+fn requests_held_at_the_high_water_mark_are_answered_at_end_of_input() {
+    let handler = sized;
+    let ctx = ctx();
+    let mut pool = BufferPool::default();
+    let mut conn = Conn::new(Limits::default(), "127.0.0.1:9".parse().unwrap());
+    let raw = b"GET /300000 HTTP/1.1\r\nHost: x\r\n\r\nGET /7 HTTP/1.1\r\nHost: x\r\n\r\n";
+    let buf = conn.read_buf(&mut pool).unwrap();
+    buf[..raw.len()].copy_from_slice(raw);
+    conn.advance_read(raw.len());
+    conn.read_eof();
+    conn.process(&handler, &ctx);
+    assert!(conn.held());
+    let mut out = Vec::new();
+    for _ in 0..3 {
+        while !conn.output().is_empty() {
+            let n = conn.output().len();
+            out.extend_from_slice(conn.output());
+            conn.advance_write(n);
+        }
+        conn.process(&handler, &ctx);
+    }
+    assert!(out.ends_with(&pattern(7)), "the held request is answered");
+    assert_eq!(conn.phase(), Phase::Closed);
+    assert_eq!(conn.close_reason(), Some(CloseReason::ClientClosed));
 }
 
 /// Found by `fuzz/` (target `conn`):
