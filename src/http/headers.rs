@@ -24,18 +24,12 @@ type Field = (usize, usize, usize, usize);
 /// ```
 #[derive(Clone, Default)]
 pub struct Headers {
-    /// The fields. Each one added by [`append`](Self::append) is stored as
-    /// it goes on the wire, `Name: value\r\n`, so that a response's fields
-    /// are written with one copy each. A request's fields are copied from
-    /// its head in one piece, with what lay between them; `remove` leaves
-    /// the removed fields' bytes behind.
+    /// The names and values (with what lies between them when they were
+    /// copied from a request head in one piece, or left by `remove`).
     buf: String,
     /// `(name_start, name_end, value_start, value_end)` offsets into `buf`,
     /// in order.
     fields: Vec<Field>,
-    /// Some fields came from a request head ([`set_block`](Self::set_block)),
-    /// so not every field is stored as its wire form.
-    raw: bool,
 }
 
 impl Headers {
@@ -144,16 +138,13 @@ impl Headers {
         if self.fields.is_empty() {
             self.fields.reserve(4);
         }
-        self.buf.reserve(name.len() + value.len() + 4);
+        self.buf.reserve(name.len() + value.len());
         let start = self.buf.len();
         self.buf.push_str(name);
-        self.buf.push_str(": ");
         let value_start = self.buf.len();
         self.buf.push_str(value);
-        let value_end = self.buf.len();
-        self.buf.push_str("\r\n");
         self.fields
-            .push((start, start + name.len(), value_start, value_end));
+            .push((start, value_start, value_start, self.buf.len()));
     }
 
     /// Replaces every field called `name` with one field holding `value`.
@@ -187,7 +178,7 @@ impl Headers {
             .retain(|&(n, ne, _, _)| !buf[n..ne].eq_ignore_ascii_case(name));
         let removed = before - self.fields.len();
         if self.fields.is_empty() {
-            self.clear();
+            self.buf.clear();
         }
         removed
     }
@@ -203,7 +194,6 @@ impl Headers {
     pub fn clear(&mut self) {
         self.buf.clear();
         self.fields.clear();
-        self.raw = false;
     }
 }
 
@@ -216,7 +206,6 @@ impl Headers {
         self.buf.clear();
         self.fields.clear();
         self.buf.push_str(block);
-        self.raw = true;
     }
 
     /// Adds a field whose name and value are at these ranges of the block
@@ -233,18 +222,6 @@ impl Headers {
     /// Bytes the fields take as `Name: value\r\n` lines (at most).
     pub(crate) fn encoded_len(&self) -> usize {
         self.buf.len() + 4 * self.fields.len()
-    }
-
-    /// Every field as `(name, wire form)`, the wire form being the
-    /// `Name: value\r\n` line as stored; `None` if some field came from a
-    /// request head and has no such line.
-    pub(crate) fn iter_wire(&self) -> Option<impl Iterator<Item = (&[u8], &[u8])>> {
-        let buf = self.buf.as_bytes();
-        (!self.raw).then(|| {
-            self.fields
-                .iter()
-                .map(move |&(n, ne, _, e)| (&buf[n..ne], &buf[n..e + 2]))
-        })
     }
 
     /// Every `(name, value)` pair as bytes: no UTF-8 boundary checks, for

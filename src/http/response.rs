@@ -102,18 +102,6 @@ impl Response {
             body: Body::from(text),
         }
     }
-
-    /// A response with these fields as they are, whatever their storage
-    /// (the builder only ever appends them).
-    #[cfg(test)]
-    pub(crate) fn with_headers(headers: Headers, body: &str) -> Response {
-        Response {
-            status: 200,
-            reason: None,
-            headers,
-            body: Body::from(body),
-        }
-    }
 }
 
 impl Drop for Response {
