@@ -166,6 +166,17 @@ fn pipelined_requests_answered_in_order() {
     assert_eq!(c.read_response().body_str(), "/after");
 }
 
+/// A server answering `GET /N` with N bytes of `pattern`, one worker.
+fn sized_server() -> TestServer {
+    TestServer::start(1, |req: &Request| {
+        let n: usize = req.path()[1..].parse().unwrap_or(0);
+        ResponseBuilder::empty_200()
+            .body(pattern(n))
+            .build()
+            .unwrap()
+    })
+}
+
 /// Bodies of `SPLICE_MIN` (16 KiB) and more go out from where the handler
 /// put them, in vectored writes with the heads around them; pipelined with
 /// small responses and a `HEAD`, everything still comes out whole and in
@@ -175,13 +186,7 @@ fn pipelined_requests_answered_in_order() {
 /// (they used to wait for one).
 #[test]
 fn large_bodies_pipelined_with_small_ones_in_order() {
-    let server = TestServer::start(1, |req: &Request| {
-        let n: usize = req.path()[1..].parse().unwrap_or(0);
-        ResponseBuilder::empty_200()
-            .body(pattern(n))
-            .build()
-            .unwrap()
-    });
+    let server = sized_server();
     let mut c = server.connect();
     let sizes = [3 << 20, 5, 70_000, 0, 16_384, 16_383, 1 << 20];
     let mut batch: String = sizes.iter().map(|n| get(&format!("/{n}"))).collect();
@@ -205,13 +210,7 @@ fn large_bodies_pipelined_with_small_ones_in_order() {
 /// output high-water mark (they used to be dropped when the input ended).
 #[test]
 fn requests_before_a_half_close_are_all_answered() {
-    let server = TestServer::start(1, |req: &Request| {
-        let n: usize = req.path()[1..].parse().unwrap_or(0);
-        ResponseBuilder::empty_200()
-            .body(pattern(n))
-            .build()
-            .unwrap()
-    });
+    let server = sized_server();
     let mut c = server.connect();
     let sizes = [1 << 20, 7, 300_000, 3];
     c.send(

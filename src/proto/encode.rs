@@ -76,17 +76,14 @@ impl Stamp {
     fn make(&mut self, date: &[u8]) {
         self.date.clear();
         self.date.extend_from_slice(date);
-        let end = &mut self.kept_alive_end;
-        end.clear();
-        end.extend_from_slice(b"Date: ");
-        end.extend_from_slice(date);
-        end.extend_from_slice(b"\r\n");
-        if let Some(secs) = self.keep_alive_timeout {
-            end.extend_from_slice(b"Keep-Alive: timeout=");
-            push_decimal(end, secs);
-            end.extend_from_slice(b"\r\n");
-        }
-        end.extend_from_slice(b"\r\n");
+        self.kept_alive_end.clear();
+        push_end(
+            &mut self.kept_alive_end,
+            Some(date),
+            self.keep_alive_timeout,
+            false,
+            false,
+        );
     }
 }
 
@@ -157,26 +154,45 @@ fn head(resp: &Response, framing: &Framing<'_>, out: &mut Vec<u8>, body_room: us
         // The usual case: the lines made once for the stamp.
         out.extend_from_slice(&stamp.kept_alive_end);
     } else {
-        if !has_date {
-            out.extend_from_slice(b"Date: ");
-            out.extend_from_slice(&stamp.date);
-            out.extend_from_slice(b"\r\n");
-        }
-        if framing.close {
-            out.extend_from_slice(b"Connection: close\r\n");
-        } else {
-            if framing.http10_keep_alive {
-                out.extend_from_slice(b"Connection: keep-alive\r\n");
-            }
-            if let Some(secs) = stamp.keep_alive_timeout {
-                out.extend_from_slice(b"Keep-Alive: timeout=");
-                push_decimal(out, secs);
-                out.extend_from_slice(b"\r\n");
-            }
-        }
-        out.extend_from_slice(b"\r\n");
+        push_end(
+            out,
+            (!has_date).then_some(&stamp.date[..]),
+            stamp.keep_alive_timeout,
+            framing.close,
+            framing.http10_keep_alive,
+        );
     }
     !framing.head_request && !bodiless_status
+}
+
+/// Appends the server's own lines and the empty line that end a head:
+/// `Date` (`None`: the handler set one), then `Connection: close`, or
+/// `Connection: keep-alive` for HTTP/1.0 and `Keep-Alive`.
+fn push_end(
+    out: &mut Vec<u8>,
+    date: Option<&[u8]>,
+    keep_alive_timeout: Option<u64>,
+    close: bool,
+    http10_keep_alive: bool,
+) {
+    if let Some(date) = date {
+        out.extend_from_slice(b"Date: ");
+        out.extend_from_slice(date);
+        out.extend_from_slice(b"\r\n");
+    }
+    if close {
+        out.extend_from_slice(b"Connection: close\r\n");
+    } else {
+        if http10_keep_alive {
+            out.extend_from_slice(b"Connection: keep-alive\r\n");
+        }
+        if let Some(secs) = keep_alive_timeout {
+            out.extend_from_slice(b"Keep-Alive: timeout=");
+            push_decimal(out, secs);
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    out.extend_from_slice(b"\r\n");
 }
 
 /// Appends `n` in decimal, without going through `fmt`.

@@ -846,19 +846,30 @@ fn count(haystack: &[u8], needle: &[u8]) -> usize {
 
 /// Requests behind a response above the output high-water mark wait in the
 /// input; `held` says so, and they are answered once the output is gone.
-#[test]
-fn requests_held_at_the_high_water_mark_are_answered_after_it() {
-    let handler = sized;
-    let ctx = ctx();
+/// A connection that has received a request for 300 000 bytes and one for 7
+/// (and then the end of input, if `eof`), and has answered the first: the
+/// second is held behind the output's high-water mark.
+fn holding_a_request(eof: bool) -> Conn {
     let mut pool = BufferPool::default();
     let mut conn = Conn::new(Limits::default(), "127.0.0.1:9".parse().unwrap());
     let raw = b"GET /300000 HTTP/1.1\r\nHost: x\r\n\r\nGET /7 HTTP/1.1\r\nHost: x\r\n\r\n";
     let buf = conn.read_buf(&mut pool).unwrap();
     buf[..raw.len()].copy_from_slice(raw);
     conn.advance_read(raw.len());
-    conn.process(&handler, &ctx);
+    if eof {
+        conn.read_eof();
+    }
+    conn.process(&sized, &ctx());
     assert!(conn.held());
     assert!(!conn.wants_read());
+    conn
+}
+
+#[test]
+fn requests_held_at_the_high_water_mark_are_answered_after_it() {
+    let handler = sized;
+    let ctx = ctx();
+    let mut conn = holding_a_request(false);
     let mut out = Vec::new();
     while !conn.output().is_empty() {
         let n = conn.output().len();
@@ -884,15 +895,7 @@ fn requests_held_at_the_high_water_mark_are_answered_after_it() {
 fn requests_held_at_the_high_water_mark_are_answered_at_end_of_input() {
     let handler = sized;
     let ctx = ctx();
-    let mut pool = BufferPool::default();
-    let mut conn = Conn::new(Limits::default(), "127.0.0.1:9".parse().unwrap());
-    let raw = b"GET /300000 HTTP/1.1\r\nHost: x\r\n\r\nGET /7 HTTP/1.1\r\nHost: x\r\n\r\n";
-    let buf = conn.read_buf(&mut pool).unwrap();
-    buf[..raw.len()].copy_from_slice(raw);
-    conn.advance_read(raw.len());
-    conn.read_eof();
-    conn.process(&handler, &ctx);
-    assert!(conn.held());
+    let mut conn = holding_a_request(true);
     let mut out = Vec::new();
     for _ in 0..3 {
         while !conn.output().is_empty() {
