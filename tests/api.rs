@@ -182,9 +182,8 @@ fn request_methods_and_body() {
     assert_eq!(req.method(), &Method::Put);
     assert_eq!(req.body(), [1, 2, 3]);
 
-    // Large bodies (received straight into the request), one after the
-    // other on the same connection, then a small one: no byte of an earlier
-    // body shows in a later one.
+    // Large bodies, one after the other on the same connection, then a
+    // small one: no byte of an earlier body shows in a later one.
     for n in [300_000, 70_000, 20] {
         let body = support::pattern(n);
         agent.post(server.url("/big")).send(&body[..]).unwrap();

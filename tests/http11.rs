@@ -338,8 +338,7 @@ fn content_length_body() {
     }
     assert_eq!(c.read_response().body, big.as_bytes());
     // A large body with the next request right behind it, in one write:
-    // the body goes straight into the request, the request after it is
-    // still read from the input.
+    // the request after the body is read and answered too.
     let mut both = format!(
         "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: {}\r\n\r\n",
         big.len()

@@ -264,9 +264,7 @@ impl ResponseBuilder {
     /// assert_eq!(resp.headers().get_all("set-cookie").count(), 2);
     /// ```
     pub fn header(mut self, name: &str, value: &str) -> ResponseBuilder {
-        self.suspect |= !token_bytes(name.as_bytes())
-            || !field_value_bytes(value.as_bytes())
-            || reserved(name.as_bytes());
+        self.suspect |= field_error(name.as_bytes(), value.as_bytes()).is_some();
         self.headers.append(name, value);
         self
     }
@@ -322,15 +320,8 @@ impl ResponseBuilder {
         }
         if self.suspect {
             for (name, value) in self.headers.iter_bytes() {
-                let owned = || String::from_utf8_lossy(name).into_owned();
-                if !token_bytes(name) {
-                    return Err(BuildError::InvalidHeaderName(owned()));
-                }
-                if !field_value_bytes(value) {
-                    return Err(BuildError::InvalidHeaderValue(owned()));
-                }
-                if reserved(name) {
-                    return Err(BuildError::ReservedHeader(owned()));
+                if let Some(error) = field_error(name, value) {
+                    return Err(error(String::from_utf8_lossy(name).into_owned()));
                 }
             }
         }
@@ -434,9 +425,21 @@ fn field_value_bytes(s: &[u8]) -> bool {
 }
 
 /// [`is_token`] on bytes, without early exit.
-/// `Content-Length` and `Transfer-Encoding`: the server writes the framing.
-fn reserved(name: &[u8]) -> bool {
-    name.eq_ignore_ascii_case(b"content-length") || name.eq_ignore_ascii_case(b"transfer-encoding")
+/// What is wrong with a field a handler adds, if anything: the error to
+/// build from its name. `Content-Length` and `Transfer-Encoding` are
+/// reserved: the server writes the framing.
+fn field_error(name: &[u8], value: &[u8]) -> Option<fn(String) -> BuildError> {
+    if !token_bytes(name) {
+        Some(BuildError::InvalidHeaderName)
+    } else if !field_value_bytes(value) {
+        Some(BuildError::InvalidHeaderValue)
+    } else if name.eq_ignore_ascii_case(b"content-length")
+        || name.eq_ignore_ascii_case(b"transfer-encoding")
+    {
+        Some(BuildError::ReservedHeader)
+    } else {
+        None
+    }
 }
 
 fn token_bytes(s: &[u8]) -> bool {

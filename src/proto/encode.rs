@@ -45,11 +45,12 @@ pub struct Framing<'a> {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Stamp {
-    date: Vec<u8>,
     keep_alive_timeout: Option<u64>,
     /// `Date: <date>\r\n`, `Keep-Alive: timeout=<secs>\r\n` if there is
     /// an idle timeout to announce, and the empty line that ends the head.
     kept_alive_end: Vec<u8>,
+    /// Length of the date in `kept_alive_end` (after `Date: `).
+    date_len: usize,
 }
 
 impl Stamp {
@@ -58,9 +59,9 @@ impl Stamp {
     #[must_use]
     pub fn new(date: &[u8], keep_alive_timeout: Option<u64>) -> Stamp {
         let mut stamp = Stamp {
-            date: Vec::new(),
             keep_alive_timeout,
             kept_alive_end: Vec::new(),
+            date_len: 0,
         };
         stamp.make(date);
         stamp
@@ -68,14 +69,18 @@ impl Stamp {
 
     /// Moves the stamp to a new `Date` value (nothing to do if it is the same).
     pub fn set_date(&mut self, date: &[u8]) {
-        if self.date != date {
+        if self.date() != date {
             self.make(date);
         }
     }
 
+    /// The `Date` value, as it stands in the ready-made lines.
+    fn date(&self) -> &[u8] {
+        &self.kept_alive_end[DATE_PREFIX.len()..DATE_PREFIX.len() + self.date_len]
+    }
+
     fn make(&mut self, date: &[u8]) {
-        self.date.clear();
-        self.date.extend_from_slice(date);
+        self.date_len = date.len();
         self.kept_alive_end.clear();
         push_end(
             &mut self.kept_alive_end,
@@ -156,7 +161,7 @@ fn head(resp: &Response, framing: &Framing<'_>, out: &mut Vec<u8>, body_room: us
     } else {
         push_end(
             out,
-            (!has_date).then_some(&stamp.date[..]),
+            (!has_date).then(|| stamp.date()),
             stamp.keep_alive_timeout,
             framing.close,
             framing.http10_keep_alive,
@@ -164,6 +169,8 @@ fn head(resp: &Response, framing: &Framing<'_>, out: &mut Vec<u8>, body_room: us
     }
     !framing.head_request && !bodiless_status
 }
+
+const DATE_PREFIX: &[u8] = b"Date: ";
 
 /// Appends the server's own lines and the empty line that end a head:
 /// `Date` (`None`: the handler set one), then `Connection: close`, or
@@ -176,7 +183,7 @@ fn push_end(
     http10_keep_alive: bool,
 ) {
     if let Some(date) = date {
-        out.extend_from_slice(b"Date: ");
+        out.extend_from_slice(DATE_PREFIX);
         out.extend_from_slice(date);
         out.extend_from_slice(b"\r\n");
     }

@@ -865,17 +865,23 @@ fn holding_a_request(eof: bool) -> Conn {
     conn
 }
 
-#[test]
-fn requests_held_at_the_high_water_mark_are_answered_after_it() {
-    let handler = sized;
-    let ctx = ctx();
-    let mut conn = holding_a_request(false);
+/// Everything the connection has to write, taken as a writer would.
+fn drain(conn: &mut Conn) -> Vec<u8> {
     let mut out = Vec::new();
     while !conn.output().is_empty() {
         let n = conn.output().len();
         out.extend_from_slice(conn.output());
         conn.advance_write(n);
     }
+    out
+}
+
+#[test]
+fn requests_held_at_the_high_water_mark_are_answered_after_it() {
+    let handler = sized;
+    let ctx = ctx();
+    let mut conn = holding_a_request(false);
+    let out = drain(&mut conn);
     assert_eq!(conn.phase(), Phase::Head);
     assert!(out.ends_with(&pattern(300_000)));
     conn.process(&handler, &ctx);
@@ -898,11 +904,7 @@ fn requests_held_at_the_high_water_mark_are_answered_at_end_of_input() {
     let mut conn = holding_a_request(true);
     let mut out = Vec::new();
     for _ in 0..3 {
-        while !conn.output().is_empty() {
-            let n = conn.output().len();
-            out.extend_from_slice(conn.output());
-            conn.advance_write(n);
-        }
+        out.extend(drain(&mut conn));
         conn.process(&handler, &ctx);
     }
     assert!(out.ends_with(&pattern(7)), "the held request is answered");
