@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Load-benchmark mini_async_http against peer servers (hyper, tiny_http,
-# may_minihttp, and raw_mio: a parser-less mio loop that marks the ceiling)
-# with wrk. See bench/README.md.
+# may_minihttp, and two ceilings: raw_mio, a parser-less mio loop, and
+# raw_spin, the same loop polling without ever sleeping) with wrk. See
+# bench/README.md.
 #
 # Env knobs:
 #   ROUNDS=3          rounds per scenario (median is reported)
 #   DURATION=10       seconds per wrk run
 #   THREADS=1         server worker threads (argv[2] of every peer)
 #   SCENARIOS="ka64 pipe16 c1 c1000 close post4k post64k idle"
-#   SERVERS="mini hyper tiny_http may_minihttp raw_mio"
+#   SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin"
 #   IDLE_CONNS=10000  connections opened by the `idle` step
 #   SERVER_CPUS=0     CPU list the server is pinned to (taskset -c)
 #   CLIENT_CPUS=1     CPU list wrk / the idle client is pinned to
@@ -24,7 +25,7 @@ ROUNDS="${ROUNDS:-3}"
 DURATION="${DURATION:-10}"
 THREADS="${THREADS:-1}"
 SCENARIOS="${SCENARIOS:-ka64 pipe16 c1 c1000 close post4k post64k idle}"
-SERVERS="${SERVERS:-mini hyper tiny_http may_minihttp raw_mio}"
+SERVERS="${SERVERS:-mini hyper tiny_http may_minihttp raw_mio raw_spin}"
 IDLE_CONNS="${IDLE_CONNS:-10000}"
 SERVER_CPUS="${SERVER_CPUS:-0}"
 CLIENT_CPUS="${CLIENT_CPUS:-1}"
@@ -33,7 +34,7 @@ BUSY_CPU="${SERVER_CPUS%%[,-]*}"
 # CPU whose busy fraction tells whether wrk was the limit (first client CPU).
 CLIENT_CPU="${CLIENT_CPUS%%[,-]*}"
 
-ALL_SERVERS="mini hyper tiny_http may_minihttp raw_mio"
+ALL_SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin"
 ALL_SCENARIOS="ka64 pipe16 c1 c1000 close post4k post64k idle"
 
 log() { printf '[compare] %s\n' "$*" >&2; }
@@ -57,9 +58,13 @@ port_of() {
         tiny_http) echo 18083 ;;
         may_minihttp) echo 18084 ;;
         raw_mio) echo 18085 ;;
+        raw_spin) echo 18086 ;;
     esac
 }
-bin_of() { echo "$PEERS_DIR/$1/target/release/peer_$1"; }
+# raw_spin is raw_mio's binary started with `spin` (it polls, never sleeps).
+crate_of() { [[ "$1" == raw_spin ]] && echo raw_mio || echo "$1"; }
+extra_args_of() { [[ "$1" == raw_spin ]] && echo spin || true; }
+bin_of() { local c; c=$(crate_of "$1"); echo "$PEERS_DIR/$c/target/release/peer_$c"; }
 
 # ---------------------------------------------------------------- cleanup
 SERVER_PID=""
@@ -120,8 +125,8 @@ BUILT=""
 for s in $SERVERS; do
     log "building peer '$s' (release)"
     if cargo build --release --quiet \
-        --manifest-path "$PEERS_DIR/$s/Cargo.toml" \
-        --target-dir "$PEERS_DIR/$s/target" >"$RAW_DIR/build_$s.log" 2>&1 \
+        --manifest-path "$PEERS_DIR/$(crate_of "$s")/Cargo.toml" \
+        --target-dir "$PEERS_DIR/$(crate_of "$s")/target" >"$RAW_DIR/build_$s.log" 2>&1 \
         && [[ -x "$(bin_of "$s")" ]]; then
         BUILT="$BUILT $s"
     else
@@ -171,7 +176,8 @@ start_server() { # start_server NAME -> sets SERVER_PID; returns 1 if not ready
         warn "port $port already answers before starting '$s' (stale server?)"
         return 1
     fi
-    taskset -c "$SERVER_CPUS" "$(bin_of "$s")" "$port" "$THREADS" \
+    # shellcheck disable=SC2046
+    taskset -c "$SERVER_CPUS" "$(bin_of "$s")" "$port" "$THREADS" $(extra_args_of "$s") \
         >>"$RAW_DIR/server_$s.log" 2>&1 &
     SERVER_PID=$!
     for ((i = 0; i < 100; i++)); do # <= 10 s
@@ -342,8 +348,11 @@ print_table() { # print_table SCENARIO
         rss=$(col_median "$sc" "$s" 13)
         busy=$(col_median "$sc" "$s" 11)
         cbusy=$(col_median "$sc" "$s" 15)
-        label=$s
-        [[ "$s" != raw_mio ]] || label="raw_mio (ceiling)"
+        case "$s" in
+            raw_mio) label="raw_mio (ceiling)" ;;
+            raw_spin) label="raw_spin (client's ceiling)" ;;
+            *) label=$s ;;
+        esac
         out "| $label | $(fmt_int "$rps") | $(fmt_int "$pc") | $(fmt_pct "$busy") | $(fmt_pct "$cbusy") | $(fmt_lat "$p50") | $(fmt_lat "$p99") | $(fmt_f "$cpu" 2) | $(fmt_mib "$rss") | $(fmt_int "$err") | $(fmt_int "$n2") | $(fmt_ratio "$(paired_ratio "$sc" "$s" 4)") | $(fmt_ratio "$(paired_ratio "$sc" "$s" 12)") | $(fmt_ratio "$(paired_ratio "$sc" "$s" 10)") |"
     done
     local noisy total
@@ -431,7 +440,8 @@ done
 if [[ " $SCENARIOS " == *" idle "* ]]; then
     : >"$IDLE_TSV"
     log "idle step: $IDLE_CONNS connections per server"
-    for s in $SERVERS; do run_idle "$s"; done
+    # raw_spin holds what raw_mio holds; spinning would only slow the client.
+    for s in $SERVERS; do [[ "$s" == raw_spin ]] || run_idle "$s"; done
 fi
 
 # ---------------------------------------------------------------- report

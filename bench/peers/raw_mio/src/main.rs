@@ -5,7 +5,15 @@
 //! compare.sh reports it beside the real servers so a target that even this
 //! loop cannot reach shows as such. Never use it for anything else.
 //!
-//! Usage: peer_raw_mio PORT THREADS (THREADS is ignored: always one thread).
+//! With a third argument `spin` it never sleeps: it polls with a zero
+//! timeout, so no client write ever has to wake it (no wake-up, no
+//! inter-processor interrupt on the client's core). That is the least a
+//! server can cost its client per request, which bounds the req/s any
+//! server reaches where the client's core is the limit (compare.sh reports
+//! it as `raw_spin`). Its busy fraction is 100 % by construction, so its
+//! per-core figures mean nothing.
+//!
+//! Usage: peer_raw_mio PORT THREADS [spin] (THREADS is ignored: always one thread).
 use std::io::{ErrorKind, Read, Write};
 
 use mio::net::{TcpListener, TcpStream};
@@ -105,17 +113,19 @@ fn ready(c: &mut Conn, buf: &mut [u8]) -> bool {
 
 fn main() {
     let port: u16 = std::env::args().nth(1).and_then(|p| p.parse().ok()).unwrap_or(18085);
+    let spin = std::env::args().nth(3).is_some_and(|a| a == "spin");
+    let timeout = spin.then_some(std::time::Duration::ZERO);
     let mut listener = TcpListener::bind(([127, 0, 0, 1], port).into()).expect("bind");
     let mut poll = Poll::new().expect("poll");
     poll.registry()
         .register(&mut listener, LISTENER, Interest::READABLE)
         .expect("register");
-    eprintln!("raw mio peer listening on 127.0.0.1:{port} (one thread)");
+    eprintln!("raw mio peer listening on 127.0.0.1:{port} (one thread, spin: {spin})");
     let mut conns: slab::Slab<Conn> = slab::Slab::new();
     let mut events = Events::with_capacity(1024);
     let mut buf = vec![0u8; 64 * 1024];
     loop {
-        if let Err(e) = poll.poll(&mut events, None) {
+        if let Err(e) = poll.poll(&mut events, timeout) {
             if e.kind() == ErrorKind::Interrupted {
                 continue;
             }
