@@ -11,5 +11,8 @@ pub mod proto;
 mod proto;
 mod server;
 
-pub use http::{Body, BuildError, Headers, Method, Request, Response, ResponseBuilder, Version};
+pub use http::{
+    Body, BuildError, Handler, Headers, IntoResponse, Method, Request, Response, ResponseBuilder,
+    Version,
+};
 pub use server::{AIOServer, ServerBuilder, ServerHandle};

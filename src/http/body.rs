@@ -1,5 +1,8 @@
 use std::borrow::Cow;
 use std::fmt;
+use std::fs::File;
+use std::io::Read;
+use std::sync::{Arc, Mutex};
 
 /// The body of a [`Response`](crate::Response): bytes it owns, or bytes that
 /// live as long as the program (a `b"..."` literal, `include_bytes!`), which
@@ -47,6 +50,19 @@ pub struct Body(Repr);
 enum Repr {
     Static(&'static [u8]),
     Owned(Vec<u8>),
+    /// `len` bytes of a file from `offset`, read by the server as the socket
+    /// takes them (positioned reads: the file's cursor is not used).
+    File {
+        file: Arc<File>,
+        offset: u64,
+        len: u64,
+    },
+    /// A source read by the server as the socket takes it; `len` is the
+    /// length when known. Shared by clones: the first to send it takes it.
+    Reader {
+        reader: Arc<Mutex<Option<Box<dyn Read + Send>>>>,
+        len: Option<u64>,
+    },
 }
 
 impl Default for Repr {
@@ -77,7 +93,70 @@ impl Body {
         Body(Repr::Static(bytes))
     }
 
-    /// The bytes.
+    /// `len` bytes of `file` starting at `offset`, sent by the server from
+    /// the file as the client takes them (never read into memory whole).
+    ///
+    /// ```
+    /// use mini_async_http::Body;
+    /// let file = std::fs::File::open("Cargo.toml").unwrap();
+    /// let body = Body::file(file, 0, 10);
+    /// assert_eq!(body.content_length(), Some(10));
+    /// assert!(!body.is_in_memory());
+    /// ```
+    #[must_use]
+    pub fn file(file: File, offset: u64, len: u64) -> Body {
+        Body(Repr::File {
+            file: Arc::new(file),
+            offset,
+            len,
+        })
+    }
+
+    /// A body read from `reader` by the server as the client takes it; `len`
+    /// is its length when known (sent as `Content-Length`; else the body is
+    /// chunked, or close-delimited for HTTP/1.0).
+    ///
+    /// ```
+    /// use mini_async_http::Body;
+    /// let body = Body::reader(std::io::Cursor::new(vec![1, 2, 3]), Some(3));
+    /// assert_eq!(body.content_length(), Some(3));
+    /// ```
+    #[must_use]
+    pub fn reader(reader: impl Read + Send + 'static, len: Option<u64>) -> Body {
+        Body(Repr::Reader {
+            reader: Arc::new(Mutex::new(Some(Box::new(reader)))),
+            len,
+        })
+    }
+
+    /// The length in bytes, if known before sending.
+    ///
+    /// ```
+    /// assert_eq!(mini_async_http::Body::from("abc").content_length(), Some(3));
+    /// ```
+    #[must_use]
+    pub fn content_length(&self) -> Option<u64> {
+        match &self.0 {
+            Repr::Static(bytes) => Some(bytes.len() as u64),
+            Repr::Owned(bytes) => Some(bytes.len() as u64),
+            Repr::File { len, .. } => Some(*len),
+            Repr::Reader { len, .. } => *len,
+        }
+    }
+
+    /// Whether the bytes are in memory (then [`as_bytes`](Self::as_bytes)
+    /// has them all); `false` for a file or a reader.
+    ///
+    /// ```
+    /// assert!(mini_async_http::Body::from("abc").is_in_memory());
+    /// ```
+    #[must_use]
+    pub fn is_in_memory(&self) -> bool {
+        matches!(self.0, Repr::Static(_) | Repr::Owned(_))
+    }
+
+    /// The bytes of an in-memory body; empty for a file or a reader, which
+    /// are only read as they are sent (see [`is_in_memory`](Self::is_in_memory)).
     ///
     /// ```
     /// assert_eq!(mini_async_http::Body::from("hi").as_bytes(), b"hi");
@@ -87,6 +166,7 @@ impl Body {
         match &self.0 {
             Repr::Static(bytes) => bytes,
             Repr::Owned(bytes) => bytes,
+            Repr::File { .. } | Repr::Reader { .. } => &[],
         }
     }
 
@@ -133,6 +213,7 @@ impl Body {
         match self.0 {
             Repr::Static(bytes) => bytes.to_vec(),
             Repr::Owned(bytes) => bytes,
+            Repr::File { .. } | Repr::Reader { .. } => Vec::new(),
         }
     }
 }
@@ -144,8 +225,25 @@ impl AsRef<[u8]> for Body {
 }
 
 impl PartialEq for Body {
+    /// In-memory bodies are equal when their bytes are; a file or reader
+    /// body only equals itself (or a clone of itself).
     fn eq(&self, other: &Body) -> bool {
-        self.as_bytes() == other.as_bytes()
+        match (&self.0, &other.0) {
+            (
+                Repr::File { file, offset, len },
+                Repr::File {
+                    file: f2,
+                    offset: o2,
+                    len: l2,
+                },
+            ) => Arc::ptr_eq(file, f2) && offset == o2 && len == l2,
+            (Repr::Reader { reader, .. }, Repr::Reader { reader: r2, .. }) => {
+                Arc::ptr_eq(reader, r2)
+            }
+            (Repr::File { .. } | Repr::Reader { .. }, _)
+            | (_, Repr::File { .. } | Repr::Reader { .. }) => false,
+            _ => self.as_bytes() == other.as_bytes(),
+        }
     }
 }
 
@@ -159,6 +257,13 @@ impl PartialEq<[u8]> for Body {
 
 impl fmt::Debug for Body {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Repr::File { offset, len, .. } => {
+                return write!(f, "Body::file(offset {offset}, {len} bytes)");
+            }
+            Repr::Reader { len, .. } => return write!(f, "Body::reader({len:?} bytes)"),
+            Repr::Static(_) | Repr::Owned(_) => {}
+        }
         match std::str::from_utf8(self.as_bytes()) {
             Ok(text) => fmt::Debug::fmt(text, f),
             Err(_) => fmt::Debug::fmt(self.as_bytes(), f),

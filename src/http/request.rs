@@ -1,4 +1,6 @@
 use std::net::{Ipv4Addr, SocketAddr};
+use std::ops::Range;
+use std::sync::{Arc, OnceLock};
 
 use super::{Headers, Method, Version};
 
@@ -38,6 +40,77 @@ pub struct Request {
     pub(crate) headers: Headers,
     pub(crate) body: Vec<u8>,
     pub(crate) peer_addr: SocketAddr,
+    /// What a router matched; empty unless a router is in front.
+    pub(crate) route: RouteSlot,
+}
+
+/// What a router matched, appended level by level (a mount, then the
+/// router under it), through `&Request`: the server hands every handler a
+/// shared reference, and a route's closure reads what its router found. Each
+/// level is set once ([`OnceLock`]), so what a handler borrows is never
+/// changed under it; [`Request::clear`] empties the chain for the next
+/// request. A static route without a mount stores nothing.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RouteSlot(OnceLock<Box<RouteLevel>>);
+
+/// One level of routing.
+#[derive(Clone, Debug)]
+pub(crate) struct RouteLevel {
+    /// Bytes at the start of `path()` consumed by mounts, this level's
+    /// included.
+    pub(crate) prefix: usize,
+    /// This level's path parameters, in pattern order.
+    pub(crate) params: Vec<Param>,
+    next: RouteSlot,
+}
+
+impl RouteSlot {
+    /// The innermost level, if any.
+    pub(crate) fn last(&self) -> Option<&RouteLevel> {
+        let mut level = self.0.get()?;
+        while let Some(next) = level.next.0.get() {
+            level = next;
+        }
+        Some(level)
+    }
+
+    /// Every level, outermost first.
+    fn levels(&self) -> impl Iterator<Item = &RouteLevel> {
+        std::iter::successors(self.0.get().map(|b| &**b), |level| {
+            level.next.0.get().map(|b| &**b)
+        })
+    }
+
+    /// Appends a level below the innermost one.
+    #[allow(dead_code)] // used by the router
+    pub(crate) fn push(&self, prefix: usize, params: Vec<Param>) {
+        let mut slot = self;
+        while let Some(level) = slot.0.get() {
+            slot = &level.next;
+        }
+        let _ = slot.0.set(Box::new(RouteLevel {
+            prefix,
+            params,
+            next: RouteSlot::default(),
+        }));
+    }
+}
+
+/// One path parameter.
+#[derive(Clone, Debug)]
+pub(crate) struct Param {
+    /// The name in the pattern (shared with the route: no allocation).
+    pub(crate) name: Arc<str>,
+    pub(crate) value: ParamValue,
+}
+
+/// A parameter's value: a range of the target when it needed no decoding,
+/// else the decoded text.
+#[derive(Clone, Debug)]
+#[allow(dead_code)] // constructed by the router
+pub(crate) enum ParamValue {
+    Raw(Range<usize>),
+    Decoded(String),
 }
 
 impl Default for Request {
@@ -64,6 +137,7 @@ impl Request {
             headers: Headers::new(),
             body: Vec::new(),
             peer_addr: SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
+            route: RouteSlot::default(),
         }
     }
 
@@ -222,8 +296,56 @@ impl Request {
         self.peer_addr
     }
 
+    /// The path parameter `name` of the route that matched, percent-decoded;
+    /// `None` without a router or such a parameter. With mounts, the
+    /// innermost router's parameter of that name wins.
+    ///
+    /// ```
+    /// use mini_async_http::{Method, Request};
+    /// assert_eq!(Request::new(Method::Get, "/users/7").param("id"), None);
+    /// ```
+    #[must_use]
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params()
+            .filter(|(n, _)| *n == name)
+            .last()
+            .map(|(_, v)| v)
+    }
+
+    /// Every path parameter of the route that matched, in pattern order, as
+    /// `(name, decoded value)`.
+    ///
+    /// ```
+    /// use mini_async_http::{Method, Request};
+    /// assert_eq!(Request::new(Method::Get, "/").params().count(), 0);
+    /// ```
+    pub fn params(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.route.levels().flat_map(|l| &l.params).map(|p| {
+            let value = match &p.value {
+                ParamValue::Raw(range) => self.target.get(range.clone()).unwrap_or(""),
+                ParamValue::Decoded(text) => text.as_str(),
+            };
+            (&*p.name, value)
+        })
+    }
+
+    /// The path below the prefix under which the handler was mounted (the
+    /// whole [`path`](Self::path) when it was not), not percent-decoded;
+    /// always starts with `/` for an origin-form target.
+    ///
+    /// ```
+    /// use mini_async_http::{Method, Request};
+    /// assert_eq!(Request::new(Method::Get, "/a/b?q").route_path(), "/a/b");
+    /// ```
+    #[must_use]
+    pub fn route_path(&self) -> &str {
+        let prefix = self.route.last().map_or(0, |l| l.prefix);
+        self.path().get(prefix..).unwrap_or("")
+    }
+
     /// Empties the request for reuse, keeping its allocations.
     pub(crate) fn clear(&mut self) {
+        self.route = RouteSlot::default();
         self.method = Method::Get;
         self.target.clear();
         self.path_len = 0;

@@ -67,7 +67,7 @@ use super::Error;
 use super::decode::BodyDecoder;
 use super::encode::{self, CONTINUE, Framing, Stamp};
 use super::parse::{self, Head, Limits};
-use crate::http::{Body, Method, Request, Response, Version};
+use crate::http::{Body, Handler, Method, Request, Response, Version};
 
 /// Size of a new input buffer.
 pub const INITIAL_INPUT: usize = 8 * 1024;
@@ -526,7 +526,7 @@ impl Conn {
     /// its workers' loop; `&dyn Fn` works too.
     pub fn process<H>(&mut self, handler: &H, ctx: &Ctx<'_>)
     where
-        H: Fn(&Request) -> Response + ?Sized,
+        H: Handler + ?Sized,
     {
         self.held = false;
         while let Some(bufs) = &mut self.bufs {
@@ -660,21 +660,22 @@ impl Conn {
 
     fn respond<H>(&mut self, head: Head, handler: &H, ctx: &Ctx<'_>)
     where
-        H: Fn(&Request) -> Response + ?Sized,
+        H: Handler + ?Sized,
     {
         let bufs = self.bufs.as_mut().expect("buffers present");
         if bufs.written > 0 && bufs.written >= bufs.output.len() / 2 {
             bufs.compact_output();
         }
         let request = &bufs.request;
-        let mut resp = catch_unwind(AssertUnwindSafe(|| handler(request))).unwrap_or_else(|_| {
-            log::error!(
-                "handler panicked on {} {}; answering 500",
-                request.method,
-                request.target
-            );
-            Response::plain(500, "Internal Server Error\n")
-        });
+        let mut resp =
+            catch_unwind(AssertUnwindSafe(|| handler.call(request))).unwrap_or_else(|_| {
+                log::error!(
+                    "handler panicked on {} {}; answering 500",
+                    request.method,
+                    request.target
+                );
+                Response::plain(500, "Internal Server Error\n")
+            });
         let handler_close = resp.headers().iter_bytes().any(|(name, value)| {
             name.eq_ignore_ascii_case(b"connection")
                 && value

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::AIOServer;
 use crate::proto::Limits;
-use crate::{Request, Response};
+use crate::{IntoResponse, Request};
 
 /// Configures and binds an [`AIOServer`].
 ///
@@ -256,10 +256,11 @@ impl ServerBuilder {
     ///     .unwrap();
     /// assert_ne!(server.local_addr().port(), 0);
     /// ```
-    pub fn bind<A, F>(self, addr: A, handler: F) -> io::Result<AIOServer>
+    pub fn bind<A, F, R>(self, addr: A, handler: F) -> io::Result<AIOServer>
     where
         A: ToSocketAddrs,
-        F: Fn(&Request) -> Response + Send + Sync + 'static,
+        F: Fn(&Request) -> R + Send + Sync + 'static,
+        R: IntoResponse,
     {
         AIOServer::from_builder(&self, addr, handler)
     }

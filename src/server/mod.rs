@@ -18,7 +18,7 @@ use crossbeam_channel::Sender;
 use mio::net::TcpListener;
 use mio::{Interest, Poll, Waker};
 
-use crate::{Request, Response};
+use crate::{IntoResponse, Request};
 use event_loop::{EventLoop, LISTENER, WAKER};
 use worker_pool::{Job, WorkerPool};
 
@@ -109,10 +109,11 @@ impl AIOServer {
     /// });
     /// server.start();
     /// ```
-    pub fn new<A, F>(workers: usize, addr: A, handler: F) -> AIOServer
+    pub fn new<A, F, R>(workers: usize, addr: A, handler: F) -> AIOServer
     where
         A: ToSocketAddrs + fmt::Debug,
-        F: Fn(&Request) -> Response + Send + Sync + 'static,
+        F: Fn(&Request) -> R + Send + Sync + 'static,
+        R: IntoResponse,
     {
         let shown = format!("{addr:?}");
         match AIOServer::bind(workers, addr, handler) {
@@ -132,10 +133,11 @@ impl AIOServer {
     /// let again = AIOServer::bind(1, taken.local_addr(), |_| ResponseBuilder::new().build().unwrap());
     /// assert_eq!(again.unwrap_err().kind(), std::io::ErrorKind::AddrInUse);
     /// ```
-    pub fn bind<A, F>(workers: usize, addr: A, handler: F) -> io::Result<AIOServer>
+    pub fn bind<A, F, R>(workers: usize, addr: A, handler: F) -> io::Result<AIOServer>
     where
         A: ToSocketAddrs,
-        F: Fn(&Request) -> Response + Send + Sync + 'static,
+        F: Fn(&Request) -> R + Send + Sync + 'static,
+        R: IntoResponse,
     {
         AIOServer::builder().workers(workers).bind(addr, handler)
     }
@@ -150,14 +152,15 @@ impl AIOServer {
         ServerBuilder::new()
     }
 
-    pub(crate) fn from_builder<A, F>(
+    pub(crate) fn from_builder<A, F, R>(
         b: &ServerBuilder,
         addr: A,
         handler: F,
     ) -> io::Result<AIOServer>
     where
         A: ToSocketAddrs,
-        F: Fn(&Request) -> Response + Send + Sync + 'static,
+        F: Fn(&Request) -> R + Send + Sync + 'static,
+        R: IntoResponse,
     {
         if b.workers == 0 {
             return Err(io::Error::new(
@@ -359,7 +362,7 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use super::*;
-    use crate::ResponseBuilder;
+    use crate::{Request, ResponseBuilder};
 
     const WAIT: Duration = Duration::from_secs(5);
 

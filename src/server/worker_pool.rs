@@ -20,8 +20,8 @@ use crossbeam_channel::{Receiver, Sender};
 use mio::net::TcpStream;
 
 use super::{Settings, Shared};
+use crate::Handler;
 use crate::proto::{BufferPool, Conn, Ctx, Phase, Stamp, http_date};
-use crate::{Request, Response};
 
 /// Slices one vectored write takes (output runs and large bodies).
 const WRITE_SLICES: usize = 16;
@@ -102,7 +102,7 @@ impl WorkerPool {
         done: &Sender<Done>,
     ) -> io::Result<(WorkerPool, Sender<Job>)>
     where
-        H: Fn(&Request) -> Response + Send + Sync + 'static,
+        H: Handler + Send + Sync + 'static,
     {
         let (jobs_tx, jobs_rx) = crossbeam_channel::unbounded::<Job>();
         let mut pool = WorkerPool {
@@ -150,7 +150,7 @@ struct Worker<H> {
     pool: BufferPool,
 }
 
-impl<H: Fn(&Request) -> Response + Send + Sync + 'static> Worker<H> {
+impl<H: Handler + Send + Sync + 'static> Worker<H> {
     fn run(mut self) {
         let shared = Arc::clone(&self.shared);
         // Whole seconds; a sub-second idle timeout is not announced (0 would
