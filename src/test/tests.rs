@@ -403,7 +403,13 @@ fn large_bodies_come_through_whole() {
             .all(|(i, &b)| b == (i % 251) as u8)
     );
 
-    let sizes = [OUTPUT_HIGH_WATER + 1, 10, 2 * SPLICE_MIN, 3];
+    let sizes = [
+        OUTPUT_HIGH_WATER + 1,
+        10,
+        OUTPUT_HIGH_WATER,
+        2 * SPLICE_MIN,
+        3,
+    ];
     let bytes = sizes
         .iter()
         .map(|n| format!("GET /{n} HTTP/1.1\r\nHost: x\r\n\r\n"))

@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::IoSlice;
 
+use super::TestResponse;
 use crate::proto::{BufferPool, CloseReason, Conn, Ctx, Phase};
 use crate::{Handler, Method, Request, Response};
 
@@ -61,6 +62,31 @@ impl Closed {
             CloseReason::Shutdown => Closed::Shutdown,
         }
     }
+}
+
+/// What [`TestClient::raw`] saw on one connection.
+///
+/// ```
+/// use mini_async_http::test::{Closed, TestClient};
+/// use mini_async_http::{Request, ResponseBuilder};
+/// let mut client = TestClient::new(|_: &Request| ResponseBuilder::empty_200().build().unwrap());
+/// let exchange = client.raw("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+/// assert_eq!(exchange.responses.len(), 1);
+/// assert_eq!(exchange.closed, Closed::NotKeepAlive);
+/// assert_eq!(exchange.responses[0].closed(), Some(Closed::NotKeepAlive));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Exchange {
+    /// Every response, in order, interim `100 Continue` included. The last
+    /// one says why the server closed after it, unless the client closed
+    /// first.
+    pub responses: Vec<TestResponse>,
+    /// Bytes after the last complete response (empty unless the server
+    /// wrote something that is not a complete response).
+    pub unparsed: Vec<u8>,
+    /// Why the connection closed.
+    pub closed: Closed,
 }
 
 /// One connection's server side, with what the client needs to read its
