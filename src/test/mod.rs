@@ -38,9 +38,13 @@
 //! | body framing | `Content-Length` for a body set with `body`/`json`/`form`, unless the test set `Content-Length` or `Transfer-Encoding` (then the body goes as written, e.g. already chunked) | `post_gets_content_length`, `chunked_body_sent_as_written` |
 //! | `Expect: 100-continue` | the head alone first; the body only if the server has not answered already (a 413 instead of `100 Continue`) | `expect_continue_413_before_body` |
 //! | one connection | sends on one client share one connection, as a keep-alive client would, until the server closes it (`Connection: close`, HTTP/1.0, a rejection, the request limit); the next send then opens a new one | `keep_alive_across_sends`, `connection_close_opens_new_connection`, `request_limit_closes` |
-//! | interim responses | [`TestRequest::send`] returns the final response; [`TestClient::raw`] returns 1xx ones too | `raw_returns_interim_continue` |
+//! | interim responses | [`TestRequest::send`] returns the final response, with the 1xx ones before it in [`TestResponse::interim`]; [`TestClient::raw`] lists them in order with the others | `expect_continue_413_before_body`, `raw_returns_interim_continue` |
 //! | raw bytes | a new connection: the bytes go in (in pieces for [`raw_split`](TestClient::raw_split), the server answering after each), then the client closes its side and reads until the server closes | `pipelined_raw_gives_every_response`, `raw_split_same_as_one_piece`, `bad_request_400_and_close_reason` |
-//! | a send the server does not answer | a panic that shows the request (use `raw` for such bytes) | `unanswered_send_panics` |
+//! | a send the server does not answer, or answers more than once | a panic that shows the request and the output (use `raw` for such bytes) | `unanswered_send_panics` |
+//!
+//! `tests/test_client.rs` sends the same requests to the real server over a
+//! socket and checks that both give the same status, fields (but the `Date`
+//! value), body and close.
 //!
 //! The request-target and the fields go on the wire as written: a target
 //! with a space or a value with a line break makes a request the server

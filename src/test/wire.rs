@@ -64,7 +64,7 @@ impl Closed {
     }
 }
 
-/// What [`TestClient::raw`] saw on one connection.
+/// What [`TestClient::raw`](super::TestClient::raw) saw on one connection.
 ///
 /// ```
 /// use mini_async_http::test::{Closed, TestClient};
