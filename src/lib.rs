@@ -10,6 +10,7 @@ pub mod proto;
 #[cfg(not(feature = "internals"))]
 mod proto;
 mod server;
+pub mod test;
 
 pub use http::{
     Body, BuildError, Handler, Headers, IntoResponse, Method, Request, Response, ResponseBuilder,

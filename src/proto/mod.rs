@@ -54,7 +54,9 @@ mod parse;
 #[cfg(test)]
 mod proptests;
 
-pub use conn::{BufferPool, Conn, Ctx, Phase};
+pub use conn::{BufferPool, CloseReason, Conn, Ctx, Phase};
+#[cfg(test)]
+pub(crate) use conn::{OUTPUT_HIGH_WATER, SPLICE_MIN};
 pub use date::http_date;
 #[cfg(feature = "internals")]
 pub use decode::BodyDecoder;
