@@ -12,7 +12,7 @@ mod proto;
 mod server;
 
 pub use http::{
-    Body, BuildError, Handler, Headers, IntoResponse, Method, Request, Response, ResponseBuilder,
-    Version,
+    Body, BodyReader, BuildError, Handler, Headers, IntoResponse, Method, Request, Response,
+    ResponseBuilder, Version,
 };
 pub use server::{AIOServer, ServerBuilder, ServerHandle};

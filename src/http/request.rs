@@ -1,7 +1,10 @@
+use std::fs::File;
+use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
+use super::body_reader::{BodyReader, Spooled};
 use super::{Headers, Method, Version};
 
 /// A request as the handler sees it: head fields and the whole body.
@@ -10,6 +13,40 @@ use super::{Headers, Method, Version};
 /// handler runs, within the server's body limit. The server reuses one
 /// `Request` per connection, so a handler gets a `&Request`; copy out what it
 /// needs to keep.
+///
+/// ## Large bodies
+/// A body longer than the server's
+/// [`spool_threshold`](crate::ServerBuilder::spool_threshold) (1 MiB) is
+/// not kept in memory: it is written to an unnamed temporary file as it
+/// arrives ([`is_spooled`](Self::is_spooled)), and the file is gone when the
+/// request ends. [`body_reader`](Self::body_reader) and
+/// [`body_len`](Self::body_len) work for every body; [`body`](Self::body)
+/// only for one in memory (it panics for a spooled one, which the server
+/// answers with 500), and [`try_body`](Self::try_body) says which it is.
+///
+/// ```
+/// use std::io::Read;
+/// use mini_async_http::{Request, Response, ResponseBuilder};
+///
+/// fn upload(req: &Request) -> Response {
+///     let mut reader = req.body_reader();
+///     let mut buf = vec![0; 64 * 1024];
+///     let mut zeros = 0u64;
+///     loop {
+///         match reader.read(&mut buf) {
+///             Ok(0) => break,
+///             Ok(n) => zeros += buf[..n].iter().filter(|&&b| b == 0).count() as u64,
+///             Err(_) => return Response::plain(500, "cannot read the body\n"),
+///         }
+///     }
+///     ResponseBuilder::empty_200()
+///         .body(format!("{zeros} of {} bytes are 0", req.body_len()))
+///         .build()
+///         .unwrap()
+/// }
+/// # let req = mini_async_http::Request::new(mini_async_http::Method::Post, "/").with_body(vec![0, 1, 0]);
+/// # assert_eq!(upload(&req).body(), b"2 of 3 bytes are 0");
+/// ```
 ///
 /// ## Pipelining
 /// Requests pipelined on one connection are handed to the handler one at a
@@ -38,7 +75,10 @@ pub struct Request {
     pub(crate) path_len: usize,
     pub(crate) version: Version,
     pub(crate) headers: Headers,
+    /// The body when it is in memory (empty when it is spooled).
     pub(crate) body: Vec<u8>,
+    /// The body when it is in a temporary file.
+    pub(crate) spooled: Option<Spooled>,
     pub(crate) peer_addr: SocketAddr,
     /// What a router matched; empty unless a router is in front.
     pub(crate) route: RouteSlot,
@@ -136,6 +176,7 @@ impl Request {
             version: Version::Http11,
             headers: Headers::new(),
             body: Vec::new(),
+            spooled: None,
             peer_addr: SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
             route: RouteSlot::default(),
         }
@@ -164,7 +205,37 @@ impl Request {
     #[must_use]
     pub fn with_body(mut self, body: impl Into<Vec<u8>>) -> Request {
         self.body = body.into();
+        self.spooled = None;
         self
+    }
+
+    /// Sets the body to the contents of `file`, from its start to its
+    /// current end, as if the server had spooled it: the request
+    /// [`is_spooled`](Self::is_spooled). For testing a handler with a large
+    /// body; the file should not change while the request is in use.
+    ///
+    /// # Errors
+    /// The file's length cannot be read.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use mini_async_http::{Method, Request};
+    ///
+    /// let path = std::env::temp_dir().join(format!("doc-spooled-{}", std::process::id()));
+    /// std::fs::write(&path, b"a large body").unwrap();
+    /// let req = Request::new(Method::Put, "/").with_body_file(std::fs::File::open(&path).unwrap()).unwrap();
+    /// std::fs::remove_file(&path).unwrap();
+    /// assert!(req.is_spooled());
+    /// assert_eq!(req.body_len(), 12);
+    /// let mut text = String::new();
+    /// req.body_reader().read_to_string(&mut text).unwrap();
+    /// assert_eq!(text, "a large body");
+    /// ```
+    pub fn with_body_file(mut self, file: File) -> io::Result<Request> {
+        let len = file.metadata()?.len();
+        self.body = Vec::new();
+        self.spooled = Some(Spooled::new(file, len));
+        Ok(self)
     }
 
     /// Sets the version.
@@ -274,7 +345,14 @@ impl Request {
         self.headers.get(name)
     }
 
-    /// The whole body (empty when the request has none).
+    /// The whole body (empty when the request has none), when it is in
+    /// memory: see [Large bodies](Request#large-bodies).
+    ///
+    /// # Panics
+    /// If the body was spooled to a temporary file
+    /// ([`is_spooled`](Self::is_spooled)), since it may not fit in memory:
+    /// read it with [`body_reader`](Self::body_reader), or use
+    /// [`try_body`](Self::try_body). (A handler that panics gets a 500.)
     ///
     /// ```
     /// use mini_async_http::{Method, Request};
@@ -282,7 +360,76 @@ impl Request {
     /// ```
     #[must_use]
     pub fn body(&self) -> &[u8] {
+        if self.spooled.is_some() {
+            spooled_body_panic();
+        }
         &self.body
+    }
+
+    /// The whole body if it is in memory; `None` if it was spooled to a
+    /// temporary file (read it with [`body_reader`](Self::body_reader)).
+    ///
+    /// ```
+    /// use mini_async_http::{Method, Request};
+    /// assert_eq!(Request::new(Method::Post, "/").with_body("x").try_body(), Some(&b"x"[..]));
+    /// ```
+    #[must_use]
+    pub fn try_body(&self) -> Option<&[u8]> {
+        match self.spooled {
+            None => Some(&self.body),
+            Some(_) => None,
+        }
+    }
+
+    /// A reader of the whole body from its start, in memory or spooled
+    /// alike (see [`BodyReader`]).
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use mini_async_http::{Method, Request};
+    /// let req = Request::new(Method::Post, "/").with_body("abc");
+    /// let mut body = Vec::new();
+    /// req.body_reader().read_to_end(&mut body).unwrap();
+    /// assert_eq!(body, b"abc");
+    /// ```
+    #[must_use]
+    pub fn body_reader(&self) -> BodyReader<'_> {
+        match &self.spooled {
+            None => BodyReader::memory(&self.body),
+            Some(spooled) => BodyReader::spooled(spooled),
+        }
+    }
+
+    /// The length of the body in bytes, in memory or spooled alike.
+    ///
+    /// ```
+    /// use mini_async_http::{Method, Request};
+    /// assert_eq!(Request::new(Method::Post, "/").with_body("abc").body_len(), 3);
+    /// ```
+    #[must_use]
+    pub fn body_len(&self) -> u64 {
+        match &self.spooled {
+            None => self.body.len() as u64,
+            Some(spooled) => spooled.len(),
+        }
+    }
+
+    /// Whether the body was spooled to a temporary file, being longer than
+    /// the server's [`spool_threshold`](crate::ServerBuilder::spool_threshold).
+    ///
+    /// ```
+    /// use mini_async_http::{Method, Request};
+    /// assert!(!Request::new(Method::Post, "/").with_body("abc").is_spooled());
+    /// ```
+    #[must_use]
+    pub fn is_spooled(&self) -> bool {
+        self.spooled.is_some()
+    }
+
+    /// Makes the request's body a spooled one of `len` bytes in `file`.
+    pub(crate) fn set_spooled(&mut self, file: File, len: u64) {
+        self.body.clear();
+        self.spooled = Some(Spooled::new(file, len));
     }
 
     /// The address of the client.
@@ -352,7 +499,19 @@ impl Request {
         self.version = Version::Http11;
         self.headers.clear();
         self.body.clear();
+        self.spooled = None;
     }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn spooled_body_panic() -> ! {
+    panic!(
+        "Request::body() called on a body spooled to a temporary file (it is over the \
+         server's spool_threshold); read it with Request::body_reader(), or check \
+         Request::try_body() / Request::is_spooled()"
+    )
 }
 
 /// Where the query starts in `target` (its length if it has none).

@@ -66,7 +66,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::Error;
 use super::decode::BodyDecoder;
 use super::encode::{self, CONTINUE, Framing, Stamp};
-use super::parse::{self, Head, Limits};
+use super::parse::{self, BodyLength, Head, Limits};
+use super::spool::{Spool, Spooling};
 use crate::http::{Body, Handler, Method, Request, Response, Version};
 
 /// Size of a new input buffer.
@@ -214,6 +215,8 @@ pub struct Ctx<'a> {
     pub shutdown: Option<&'a AtomicBool>,
     /// Requests served on one connection before it is closed.
     pub max_requests: Option<u64>,
+    /// Where bodies over its threshold go; `None` keeps every body in memory.
+    pub spool: Option<&'a dyn Spool>,
 }
 
 impl<'a> Ctx<'a> {
@@ -225,6 +228,7 @@ impl<'a> Ctx<'a> {
             stamp,
             shutdown: None,
             max_requests: None,
+            spool: None,
         }
     }
 }
@@ -300,6 +304,8 @@ pub struct Conn {
     /// unread): half-close and drain before closing, so that its unread input
     /// does not make the kernel reset the connection under the response.
     linger: bool,
+    /// The body being read is going to the spool (see `spool.rs`).
+    spooling: Option<Spooling>,
 }
 
 impl Conn {
@@ -319,6 +325,7 @@ impl Conn {
             held: false,
             close_reason: None,
             linger: false,
+            spooling: None,
         }
     }
 
@@ -514,6 +521,7 @@ impl Conn {
             || matches!(reason, CloseReason::Rejected(_))
             || matches!(self.reading, Reading::Body { .. });
         self.reading = Reading::Closed;
+        self.spooling = None;
         self.close_reason.get_or_insert(reason);
         if let Some(bufs) = &mut self.bufs {
             bufs.start = bufs.end;
@@ -539,11 +547,18 @@ impl Conn {
                     bufs.start = bufs.end;
                     break;
                 }
-                Reading::Head => self.read_head(),
-                Reading::Body { .. } => self.read_body(),
+                Reading::Head => self.read_head(ctx.spool),
+                Reading::Body { .. } => self.read_body(ctx.spool),
             };
             match step {
-                Ok(Some(head)) => self.respond(head, handler, ctx),
+                Ok(Some(head)) => {
+                    self.respond(head, handler, ctx);
+                    // A spooled body's file goes when its request ends,
+                    // also when the handler panicked.
+                    if let Some(bufs) = &mut self.bufs {
+                        bufs.request.spooled = None;
+                    }
+                }
                 Ok(None) => break,
                 Err(e) => self.reject(e, ctx),
             }
@@ -564,7 +579,7 @@ impl Conn {
     /// Parses a head if a complete one is buffered. Returns it when the
     /// request is complete (no body); `Ok(None)` when more bytes are needed
     /// or a body follows.
-    fn read_head(&mut self) -> Result<Option<Head>, Error> {
+    fn read_head(&mut self, spool: Option<&dyn Spool>) -> Result<Option<Head>, Error> {
         let bufs = self.bufs.as_mut().expect("buffers present");
         // RFC 9112 §2.2: ignore empty lines before the request line (a few:
         // a stream of them would otherwise keep the connection forever).
@@ -623,19 +638,28 @@ impl Conn {
         match BodyDecoder::new(head.body) {
             None => Ok(Some(head)),
             Some(decoder) => {
+                // A body known to go over the spool threshold gets its file
+                // now, so that failing to make one answers 507 before the
+                // client sends the body.
+                if let (Some(spool), BodyLength::Length(n)) = (spool, head.body) {
+                    if n > spool.threshold() {
+                        self.spooling = Some(Spooling::start(spool, self.peer)?);
+                    }
+                }
                 // RFC 9110 §10.1.1: the client may be waiting for 100 before
                 // sending the body; it is not needed once body bytes arrived.
                 if head.expect_continue && bufs.start == bufs.end {
                     bufs.output.extend_from_slice(CONTINUE);
                 }
                 self.reading = Reading::Body { decoder, head };
-                self.read_body()
+                self.read_body(spool)
             }
         }
     }
 
-    /// Decodes buffered body bytes; returns the head once the body is complete.
-    fn read_body(&mut self) -> Result<Option<Head>, Error> {
+    /// Decodes buffered body bytes (moving them to the spool if the body is
+    /// over its threshold); returns the head once the body is complete.
+    fn read_body(&mut self, spool: Option<&dyn Spool>) -> Result<Option<Head>, Error> {
         let bufs = self.bufs.as_mut().expect("buffers present");
         let Reading::Body { decoder, head } = &mut self.reading else {
             return Ok(None);
@@ -649,6 +673,15 @@ impl Conn {
             self.limits.max_body_bytes,
         )?;
         bufs.start += used;
+        if let Some(spool) = spool {
+            Spooling::step(
+                &mut self.spooling,
+                spool,
+                &mut bufs.request,
+                done,
+                self.peer,
+            )?;
+        }
         if done {
             let head = *head;
             self.reading = Reading::Head;

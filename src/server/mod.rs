@@ -3,6 +3,7 @@
 
 mod config;
 mod event_loop;
+mod spool;
 mod worker_pool;
 
 pub use config::ServerBuilder;
