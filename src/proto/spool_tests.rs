@@ -102,12 +102,10 @@ struct Run {
 }
 
 /// Feeds `pieces` to a connection whose context has `spool`, processing
-/// after each, then ends the input. `/panic` panics in the handler; every
-/// other request is answered 200. `during` runs inside the handler.
-fn drive(spool: &FakeSpool, limits: Limits, pieces: &[&[u8]], during: &dyn Fn()) -> Run {
+/// after each, then ends the input. Every request is answered 200.
+fn drive(spool: &FakeSpool, limits: Limits, pieces: &[&[u8]]) -> Run {
     let seen = RefCell::new(Vec::new());
     let handler = |req: &Request| -> Response {
-        during();
         let mut body = Vec::new();
         req.body_reader().read_to_end(&mut body).unwrap();
         assert_eq!(req.body_len(), body.len() as u64);
@@ -116,7 +114,6 @@ fn drive(spool: &FakeSpool, limits: Limits, pieces: &[&[u8]], during: &dyn Fn())
             spooled: req.is_spooled(),
             body,
         });
-        assert!(req.path() != "/panic", "the handler panics");
         ResponseBuilder::empty_200().build().unwrap()
     };
     let stamp = Stamp::new(b"Sun, 06 Nov 1994 08:49:37 GMT", None);
@@ -235,7 +232,7 @@ fn threshold_boundary() {
             data.extend_from_slice(AFTER);
             let bytewise: Vec<&[u8]> = data.chunks(1).collect();
             for pieces in [vec![&data[..]], bytewise] {
-                let run = drive(&spool, big_limits(), &pieces, &|| {});
+                let run = drive(&spool, big_limits(), &pieces);
                 let spooled = len > T;
                 assert_eq!(
                     run.seen[0],
@@ -285,7 +282,7 @@ proptest! {
             from = at;
         }
         pieces.push(&data[from..]);
-        let run = drive(&spool, big_limits(), &pieces, &|| {});
+        let run = drive(&spool, big_limits(), &pieces);
         prop_assert_eq!(run.seen.len(), 2);
         prop_assert_eq!(run.seen[0].spooled, len as u64 > threshold);
         prop_assert!(run.seen[0].body == body, "body of {} bytes differs", len);
@@ -305,7 +302,7 @@ fn memory_stays_bounded() {
     for (chunked, bound) in [(None, input_max), (Some(&[][..]), T + input_max)] {
         let spool = spool("bounded", T);
         let data = post("/", &body, chunked);
-        let run = drive(&spool, big_limits(), &[&data[..]], &|| {});
+        let run = drive(&spool, big_limits(), &[&data[..]]);
         assert!(run.seen[0].spooled && run.seen[0].body == body);
         let largest = spool.largest_append.load(Ordering::Relaxed);
         assert!(largest <= bound, "{largest} bytes in memory at once");
@@ -321,7 +318,7 @@ fn spool_fails_before_continue() {
     };
     let head =
         b"POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 1001\r\n\r\n";
-    let run = drive(&spool, big_limits(), &[head], &|| {});
+    let run = drive(&spool, big_limits(), &[head]);
     assert!(
         run.output
             .starts_with(b"HTTP/1.1 507 Insufficient Storage\r\n"),
@@ -335,7 +332,7 @@ fn spool_fails_before_continue() {
     // At the threshold no file is needed, so none is made: 100 Continue.
     let head =
         b"POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 1000\r\n\r\n";
-    let run = drive(&spool, big_limits(), &[head], &|| {});
+    let run = drive(&spool, big_limits(), &[head]);
     assert!(run.output.starts_with(b"HTTP/1.1 100 Continue\r\n\r\n"));
 }
 
@@ -353,7 +350,7 @@ fn write_error_mid_body() {
         let mut data = post("/", &body, chunked);
         data.extend_from_slice(AFTER);
         let pieces: Vec<&[u8]> = data.chunks(4096).collect();
-        let run = drive(&spool, big_limits(), &pieces, &|| {});
+        let run = drive(&spool, big_limits(), &pieces);
         assert!(
             run.output
                 .starts_with(b"HTTP/1.1 507 Insufficient Storage\r\n")
@@ -384,7 +381,7 @@ fn limit_counts_spooled_bytes() {
     let cuts: Vec<usize> = (1..10).map(|i| i * 400).collect();
     let data = post("/", &body, Some(&cuts));
     let pieces: Vec<&[u8]> = data.chunks(300).collect();
-    let run = drive(&spool, limits, &pieces, &|| {});
+    let run = drive(&spool, limits, &pieces);
     assert!(
         run.output
             .starts_with(b"HTTP/1.1 413 Content Too Large\r\n")
@@ -394,43 +391,51 @@ fn limit_counts_spooled_bytes() {
     // Up to the limit it is accepted, and spooled.
     let body = pattern(3000);
     let data = post("/", &body, Some(&cuts));
-    let run = drive(&spool, limits, &[&data[..]], &|| {});
+    let run = drive(&spool, limits, &[&data[..]]);
     assert!(run.seen[0].spooled && run.seen[0].body == body);
 }
 
 /// The spool file is open while the handler runs and closed once the
-/// request ends: after a response, after a panic (500), and when the
-/// connection stops in the middle of the body (408).
+/// request ends, before the connection gives its buffers back: after a
+/// response, after a panic (500), and when the connection stops in the
+/// middle of the body (408).
 #[cfg(target_os = "linux")]
 #[test]
 fn file_dropped_after_request_and_panic() {
     let spool = spool("dropped", 100);
+    let stamp = Stamp::new(b"Sun, 06 Nov 1994 08:49:37 GMT", None);
+    let mut ctx = Ctx::new(&stamp);
+    ctx.spool = Some(&spool);
     let body = pattern(1000);
     let open_during = AtomicUsize::new(0);
-    let during = || open_during.store(open_tagged("dropped"), Ordering::Relaxed);
-    for path in ["/", "/panic"] {
+    let handler = |req: &Request| {
+        open_during.store(open_tagged("dropped"), Ordering::Relaxed);
+        assert!(req.path() != "/panic", "the handler panics");
+        Response::plain(200, "")
+    };
+    let mut pool = BufferPool::default();
+    for (path, status) in [("/", "200"), ("/panic", "500")] {
         let data = post(path, &body, None);
-        let run = drive(&spool, big_limits(), &[&data[..]], &during);
+        let mut conn = Conn::new(big_limits(), "127.0.0.1:9".parse().unwrap());
+        let buf = conn.read_buf(&mut pool).unwrap();
+        buf[..data.len()].copy_from_slice(&data);
+        conn.advance_read(data.len());
+        conn.process(&handler, &ctx);
         assert_eq!(
             open_during.load(Ordering::Relaxed),
             1,
             "{path}: open while handled"
         );
-        assert_eq!(open_tagged("dropped"), 0, "{path}: closed after");
-        let status: &[u8] = if path == "/" { b"200" } else { b"500" };
-        assert_eq!(&run.output[9..12], status);
+        assert_eq!(open_tagged("dropped"), 0, "{path}: closed when answered");
+        assert_eq!(&conn.output()[9..12], status.as_bytes());
     }
 
     let data = post("/", &body, None);
-    let stamp = Stamp::new(b"Sun, 06 Nov 1994 08:49:37 GMT", None);
-    let mut ctx = Ctx::new(&stamp);
-    ctx.spool = Some(&spool);
-    let mut pool = BufferPool::default();
     let mut conn = Conn::new(big_limits(), "127.0.0.1:9".parse().unwrap());
     let buf = conn.read_buf(&mut pool).unwrap();
     buf[..500].copy_from_slice(&data[..500]);
     conn.advance_read(500);
-    conn.process(&|_: &Request| Response::plain(200, ""), &ctx);
+    conn.process(&handler, &ctx);
     assert_eq!(open_tagged("dropped"), 1, "spooling mid-body");
     conn.timeout(&ctx);
     assert!(conn.output().starts_with(b"HTTP/1.1 408 "));
