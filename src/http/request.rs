@@ -36,7 +36,7 @@ use super::{Headers, Method, Version};
 ///         match reader.read(&mut buf) {
 ///             Ok(0) => break,
 ///             Ok(n) => zeros += buf[..n].iter().filter(|&&b| b == 0).count() as u64,
-///             Err(_) => return Response::plain(500, "cannot read the body\n"),
+///             Err(_) => return ResponseBuilder::new().status(500).build().unwrap(),
 ///         }
 ///     }
 ///     ResponseBuilder::empty_200()

@@ -22,6 +22,9 @@
 //! place in the output, which then comes out in several slices
 //! ([`Conn::output_slices`], for one vectored write).
 //!
+//! Large bodies: given a spool in its [`Ctx`], a connection moves a body
+//! over the spool's threshold out of memory as it decodes it (`spool.rs`).
+//!
 //! Memory: an idle connection holds no buffer. [`Buffers`] (input, output and
 //! the reused [`Request`]) come from a per-worker [`BufferPool`] when bytes
 //! arrive and go back to it when the connection is idle again, so a

@@ -19,6 +19,8 @@
 //! | a body of at most `threshold` bytes stays in memory, one of `threshold + 1` or more is spooled (`Content-Length` and chunked alike, however the bytes are split) | `Request::is_spooled` | `spool_tests::threshold_boundary`, `spool_tests::spooled_bodies_survive_any_split` |
 //! | a `Content-Length` over `threshold` gets its spool file before `100 Continue` is sent; when that fails, 507 instead of `100 Continue` | 507 | `spool_tests::spool_fails_before_continue`, `tests/spool.rs::spool_write_error` |
 //! | a spool file that cannot be made or written (no such directory, disk full) | 507 and close | `spool_tests::write_error_mid_body`, `tests/spool.rs::spool_write_error` |
+//! | memory per body: one input buffer when `Content-Length` is over the threshold, the threshold plus one input buffer when chunked | bounded | `spool_tests::memory_stays_bounded`, `tests/large_upload.rs::upload_256_mib_with_bounded_memory` |
+//! | a body arriving slowly holds no worker between reads, spooled or not (the handler runs once it is complete) | other clients served | `tests/spool.rs::slow_uploader_holds_no_worker` |
 //! | `max_body_bytes` counts every decoded byte, spooled ones included | 413 | `spool_tests::limit_counts_spooled_bytes`, `tests/spool.rs::limits_with_a_large_max_body` |
 //! | the spool file is dropped when the request ends, also when the handler panics, and when the connection stops mid-body | file closed | `spool_tests::file_dropped_after_request_and_panic`, `tests/spool.rs::temp_file_gone_after_request_and_panic` |
 //! | `Request::body()` on a spooled body panics with a message naming `body_reader()` | 500 | `http::body_reader::tests::body_panics_for_a_spooled_body_and_names_body_reader` |
@@ -120,6 +122,7 @@ impl Spooling {
     /// grown over the threshold, moves its decoded bytes from memory to the
     /// spool; once it is `done`, makes the spool file the request's body.
     /// A body that stays in memory costs one comparison.
+    #[inline]
     pub(crate) fn step(
         spooling: &mut Option<Spooling>,
         spool: &dyn Spool,
