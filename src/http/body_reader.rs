@@ -1,9 +1,12 @@
-//! A request body that did not stay in memory ([`Spooled`]), and
-//! [`BodyReader`], which reads a body the same way wherever it is.
+//! A request body that did not stay in memory ([`Spooled`]), the
+//! [`Request`] methods that work for every body, and [`BodyReader`], which
+//! reads a body the same way wherever it is.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::sync::Arc;
+
+use super::Request;
 
 /// A request body the server wrote to an unnamed temporary file. The file
 /// has no name, so it is gone once its last handle is closed: when the
@@ -136,6 +139,104 @@ impl Seek for BodyReader<'_> {
                 "seek to a negative or overflowing position",
             )),
         }
+    }
+}
+
+/// The body of every kind (see [Large bodies](Request#large-bodies)).
+impl Request {
+    /// Sets the body to the contents of `file`, from its start to its
+    /// current end, as if the server had spooled it: the request
+    /// [`is_spooled`](Self::is_spooled). For testing a handler with a large
+    /// body; the file should not change while the request is in use.
+    ///
+    /// # Errors
+    /// The file's length cannot be read.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use mini_async_http::{Method, Request};
+    ///
+    /// let path = std::env::temp_dir().join(format!("doc-spooled-{}", std::process::id()));
+    /// std::fs::write(&path, b"a large body").unwrap();
+    /// let req = Request::new(Method::Put, "/").with_body_file(std::fs::File::open(&path).unwrap()).unwrap();
+    /// std::fs::remove_file(&path).unwrap();
+    /// assert!(req.is_spooled());
+    /// assert_eq!(req.body_len(), 12);
+    /// let mut text = String::new();
+    /// req.body_reader().read_to_string(&mut text).unwrap();
+    /// assert_eq!(text, "a large body");
+    /// ```
+    pub fn with_body_file(mut self, file: File) -> io::Result<Request> {
+        let len = file.metadata()?.len();
+        self.body = Vec::new();
+        self.spooled = Some(Spooled::new(file, len));
+        Ok(self)
+    }
+
+    /// The whole body if it is in memory; `None` if it was spooled to a
+    /// temporary file (read it with [`body_reader`](Self::body_reader)).
+    ///
+    /// ```
+    /// use mini_async_http::{Method, Request};
+    /// assert_eq!(Request::new(Method::Post, "/").with_body("x").try_body(), Some(&b"x"[..]));
+    /// ```
+    #[must_use]
+    pub fn try_body(&self) -> Option<&[u8]> {
+        match self.spooled {
+            None => Some(&self.body),
+            Some(_) => None,
+        }
+    }
+
+    /// A reader of the whole body from its start, in memory or spooled
+    /// alike (see [`BodyReader`]).
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use mini_async_http::{Method, Request};
+    /// let req = Request::new(Method::Post, "/").with_body("abc");
+    /// let mut body = Vec::new();
+    /// req.body_reader().read_to_end(&mut body).unwrap();
+    /// assert_eq!(body, b"abc");
+    /// ```
+    #[must_use]
+    pub fn body_reader(&self) -> BodyReader<'_> {
+        match &self.spooled {
+            None => BodyReader::memory(&self.body),
+            Some(spooled) => BodyReader::spooled(spooled),
+        }
+    }
+
+    /// The length of the body in bytes, in memory or spooled alike.
+    ///
+    /// ```
+    /// use mini_async_http::{Method, Request};
+    /// assert_eq!(Request::new(Method::Post, "/").with_body("abc").body_len(), 3);
+    /// ```
+    #[must_use]
+    pub fn body_len(&self) -> u64 {
+        match &self.spooled {
+            None => self.body.len() as u64,
+            Some(spooled) => spooled.len(),
+        }
+    }
+
+    /// Whether the body was spooled to a temporary file, being longer than
+    /// the server's [`spool_threshold`](crate::ServerBuilder::spool_threshold).
+    ///
+    /// ```
+    /// use mini_async_http::{Method, Request};
+    /// assert!(!Request::new(Method::Post, "/").with_body("abc").is_spooled());
+    /// ```
+    #[must_use]
+    pub fn is_spooled(&self) -> bool {
+        self.spooled.is_some()
+    }
+
+    /// Makes the request's body a spooled one of `len` bytes in `file`.
+    pub(crate) fn set_spooled(&mut self, file: File, len: u64) {
+        self.body.clear();
+        self.spooled = Some(Spooled::new(file, len));
     }
 }
 
