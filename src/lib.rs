@@ -13,7 +13,7 @@ mod server;
 pub mod test;
 
 pub use http::{
-    Body, BuildError, Handler, Headers, IntoResponse, Method, Request, Response, ResponseBuilder,
-    Version,
+    Body, BodyReader, BuildError, Handler, Headers, IntoResponse, Method, Request, Response,
+    ResponseBuilder, Version,
 };
 pub use server::{AIOServer, ServerBuilder, ServerHandle};

@@ -2,6 +2,7 @@
 //! [`Response`] and [`ResponseBuilder`]. Nothing here knows about sockets.
 
 mod body;
+pub(crate) mod body_reader;
 mod handler;
 mod headers;
 mod method;
@@ -10,6 +11,7 @@ mod response;
 mod version;
 
 pub use body::Body;
+pub use body_reader::BodyReader;
 pub use handler::{Handler, IntoResponse};
 pub use headers::Headers;
 pub use method::Method;

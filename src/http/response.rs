@@ -513,6 +513,7 @@ statuses! {
     503 "Service Unavailable",
     504 "Gateway Timeout",
     505 "HTTP Version Not Supported",
+    507 "Insufficient Storage",
 }
 
 #[cfg(test)]

@@ -22,6 +22,9 @@
 //! place in the output, which then comes out in several slices
 //! ([`Conn::output_slices`], for one vectored write).
 //!
+//! Large bodies: given a spool in its [`Ctx`], a connection moves a body
+//! over the spool's threshold out of memory as it decodes it (`spool.rs`).
+//!
 //! Memory: an idle connection holds no buffer. [`Buffers`] (input, output and
 //! the reused [`Request`]) come from a per-worker [`BufferPool`] when bytes
 //! arrive and go back to it when the connection is idle again, so a
@@ -66,7 +69,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::Error;
 use super::decode::BodyDecoder;
 use super::encode::{self, CONTINUE, Framing, Stamp};
-use super::parse::{self, Head, Limits};
+use super::parse::{self, BodyLength, Head, Limits};
+use super::spool::{Spool, Spooling};
 use crate::http::{Body, Handler, Method, Request, Response, Version};
 
 /// Size of a new input buffer.
@@ -214,6 +218,8 @@ pub struct Ctx<'a> {
     pub shutdown: Option<&'a AtomicBool>,
     /// Requests served on one connection before it is closed.
     pub max_requests: Option<u64>,
+    /// Where bodies over its threshold go; `None` keeps every body in memory.
+    pub spool: Option<&'a dyn Spool>,
 }
 
 impl<'a> Ctx<'a> {
@@ -225,6 +231,7 @@ impl<'a> Ctx<'a> {
             stamp,
             shutdown: None,
             max_requests: None,
+            spool: None,
         }
     }
 }
@@ -300,6 +307,8 @@ pub struct Conn {
     /// unread): half-close and drain before closing, so that its unread input
     /// does not make the kernel reset the connection under the response.
     linger: bool,
+    /// The body being read is going to the spool (see `spool.rs`).
+    spooling: Option<Spooling>,
 }
 
 impl Conn {
@@ -319,6 +328,7 @@ impl Conn {
             held: false,
             close_reason: None,
             linger: false,
+            spooling: None,
         }
     }
 
@@ -514,6 +524,7 @@ impl Conn {
             || matches!(reason, CloseReason::Rejected(_))
             || matches!(self.reading, Reading::Body { .. });
         self.reading = Reading::Closed;
+        self.spooling = None;
         self.close_reason.get_or_insert(reason);
         if let Some(bufs) = &mut self.bufs {
             bufs.start = bufs.end;
@@ -539,11 +550,18 @@ impl Conn {
                     bufs.start = bufs.end;
                     break;
                 }
-                Reading::Head => self.read_head(),
-                Reading::Body { .. } => self.read_body(),
+                Reading::Head => self.read_head(ctx.spool),
+                Reading::Body { .. } => self.read_body(ctx.spool),
             };
             match step {
-                Ok(Some(head)) => self.respond(head, handler, ctx),
+                Ok(Some(head)) => {
+                    self.respond(head, handler, ctx);
+                    // A spooled body's file goes when its request ends,
+                    // also when the handler panicked.
+                    if let Some(bufs) = &mut self.bufs {
+                        bufs.request.spooled = None;
+                    }
+                }
                 Ok(None) => break,
                 Err(e) => self.reject(e, ctx),
             }
@@ -564,7 +582,7 @@ impl Conn {
     /// Parses a head if a complete one is buffered. Returns it when the
     /// request is complete (no body); `Ok(None)` when more bytes are needed
     /// or a body follows.
-    fn read_head(&mut self) -> Result<Option<Head>, Error> {
+    fn read_head(&mut self, spool: Option<&dyn Spool>) -> Result<Option<Head>, Error> {
         let bufs = self.bufs.as_mut().expect("buffers present");
         // RFC 9112 §2.2: ignore empty lines before the request line (a few:
         // a stream of them would otherwise keep the connection forever).
@@ -623,19 +641,28 @@ impl Conn {
         match BodyDecoder::new(head.body) {
             None => Ok(Some(head)),
             Some(decoder) => {
+                // A body known to go over the spool threshold gets its file
+                // now, so that failing to make one answers 507 before the
+                // client sends the body.
+                if let (Some(spool), BodyLength::Length(n)) = (spool, head.body) {
+                    if n > spool.threshold() {
+                        self.spooling = Some(Spooling::start(spool, self.peer)?);
+                    }
+                }
                 // RFC 9110 §10.1.1: the client may be waiting for 100 before
                 // sending the body; it is not needed once body bytes arrived.
                 if head.expect_continue && bufs.start == bufs.end {
                     bufs.output.extend_from_slice(CONTINUE);
                 }
                 self.reading = Reading::Body { decoder, head };
-                self.read_body()
+                self.read_body(spool)
             }
         }
     }
 
-    /// Decodes buffered body bytes; returns the head once the body is complete.
-    fn read_body(&mut self) -> Result<Option<Head>, Error> {
+    /// Decodes buffered body bytes (moving them to the spool if the body is
+    /// over its threshold); returns the head once the body is complete.
+    fn read_body(&mut self, spool: Option<&dyn Spool>) -> Result<Option<Head>, Error> {
         let bufs = self.bufs.as_mut().expect("buffers present");
         let Reading::Body { decoder, head } = &mut self.reading else {
             return Ok(None);
@@ -649,6 +676,15 @@ impl Conn {
             self.limits.max_body_bytes,
         )?;
         bufs.start += used;
+        if let Some(spool) = spool {
+            Spooling::step(
+                &mut self.spooling,
+                spool,
+                &mut bufs.request,
+                done,
+                self.peer,
+            )?;
+        }
         if done {
             let head = *head;
             self.reading = Reading::Head;

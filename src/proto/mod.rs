@@ -39,6 +39,7 @@
 //! | `Expect` other than `100-continue` (RFC 9110 §10.1.1) | 417 | `expect_unknown` |
 //! | a head or body that does not arrive within its timeout | 408 | `tests/robustness.rs::slowloris_is_closed` |
 //! | more than 8 empty lines before a request line | 400 | `too_many_empty_lines` |
+//! | a body over the spool threshold (1 MiB) that cannot be stored: its temporary file cannot be made (then instead of `100 Continue`) or written (its own rules: `src/proto/spool.rs`) | 507 | `tests/spool.rs::spool_write_error` |
 //! | bytes after a request with `Connection: close` (or after any rejected request) | not answered | `nothing_answered_after_close` |
 //!
 //! Accepted leniencies, as hyper and nginx accept them: up to 8 empty lines
@@ -53,6 +54,9 @@ mod encode;
 mod parse;
 #[cfg(test)]
 mod proptests;
+mod spool;
+#[cfg(test)]
+mod spool_tests;
 
 pub use conn::{BufferPool, CloseReason, Conn, Ctx, Phase};
 #[cfg(test)]
@@ -66,6 +70,7 @@ pub use encode::{Framing, encode, encode_head};
 #[cfg(feature = "internals")]
 pub use parse::{BodyLength, Head, parse_head};
 pub use parse::{Limits, MAX_HEADERS_CAP};
+pub use spool::{Spool, SpoolWriter};
 
 use std::fmt;
 
@@ -118,6 +123,9 @@ pub enum Error {
     UnsupportedExpectation,
     /// The head or the body did not arrive in time.
     Timeout,
+    /// A body over the spool threshold could not be stored (the server's
+    /// error, not the client's: 507).
+    SpoolFailed,
 }
 
 impl Error {
@@ -130,6 +138,7 @@ impl Error {
             Error::BodyTooLarge => 413,
             Error::UnsupportedExpectation => 417,
             Error::Timeout => 408,
+            Error::SpoolFailed => 507,
             _ => 400,
         }
     }
@@ -160,6 +169,7 @@ impl fmt::Display for Error {
             Error::BodyTooLarge => "request body too large",
             Error::UnsupportedExpectation => "unsupported expectation",
             Error::Timeout => "request not received in time",
+            Error::SpoolFailed => "request body could not be stored",
         };
         f.write_str(text)
     }

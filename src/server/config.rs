@@ -3,6 +3,7 @@
 
 use std::io;
 use std::net::ToSocketAddrs;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::AIOServer;
@@ -17,6 +18,8 @@ use crate::{IntoResponse, Request};
 /// | [`max_head_bytes`](Self::max_head_bytes) | 64 KiB | 431 and close |
 /// | [`max_headers`](Self::max_headers) | 100 | 431 and close |
 /// | [`max_body_bytes`](Self::max_body_bytes) | 1 MiB | 413 and close |
+/// | [`spool_threshold`](Self::spool_threshold) | 1 MiB | a longer body goes to an unnamed temporary file, not memory |
+/// | [`spool_dir`](Self::spool_dir) | [`std::env::temp_dir`] | where those files are made; when one cannot be made or written: 507 and close |
 /// | [`max_connections`](Self::max_connections) | 10 000 | new connections wait in the listen backlog until one closes |
 /// | [`header_timeout`](Self::header_timeout) | 10 s | 408 and close (silent close if nothing was sent) |
 /// | [`idle_timeout`](Self::idle_timeout) | 60 s | an idle keep-alive connection is closed |
@@ -32,6 +35,13 @@ use crate::{IntoResponse, Request};
 /// first byte of the head for the next ones; between requests the idle
 /// timeout applies, and responses announce it with `Keep-Alive: timeout=N`.
 /// The body and write timeouts run from the last byte that moved.
+///
+/// Large uploads: a body longer than `spool_threshold` is written to a
+/// temporary file by the workers as it arrives, so `max_body_bytes` may be
+/// set to gigabytes while each upload holds about `spool_threshold` of
+/// memory; the handler still runs once the whole body is there and reads it
+/// with [`Request::body_reader`]. With the defaults no body is spooled
+/// (none may be longer than the threshold).
 ///
 /// ```no_run
 /// use std::time::Duration;
@@ -60,6 +70,9 @@ pub struct ServerBuilder {
     pub(crate) max_requests: Option<u64>,
     pub(crate) nodelay: bool,
     pub(crate) coalesce: Duration,
+    pub(crate) spool_threshold: u64,
+    /// `None`: [`std::env::temp_dir`] when the server is bound.
+    pub(crate) spool_dir: Option<PathBuf>,
 }
 
 impl Default for ServerBuilder {
@@ -77,6 +90,8 @@ impl Default for ServerBuilder {
             max_requests: None,
             nodelay: true,
             coalesce: Duration::from_micros(50),
+            spool_threshold: 1024 * 1024,
+            spool_dir: None,
         }
     }
 }
@@ -131,7 +146,9 @@ impl ServerBuilder {
         max_headers: usize => |s, n| s.limits.max_headers = n.min(crate::proto::MAX_HEADERS_CAP)
     );
     setter!(
-        /// Largest request body in bytes, after de-chunking.
+        /// Largest request body in bytes, after de-chunking. Bodies over
+        /// [`spool_threshold`](Self::spool_threshold) do not stay in memory,
+        /// so this may be set to gigabytes.
         ///
         /// ```
         /// let builder = mini_async_http::AIOServer::builder().max_body_bytes(10 << 20);
@@ -241,6 +258,39 @@ impl ServerBuilder {
         /// ```
         coalesce: Duration => |s, d| s.coalesce = d
     );
+    setter!(
+        /// Request bodies longer than this many bytes are not kept in
+        /// memory but spooled to an unnamed temporary file in
+        /// [`spool_dir`](Self::spool_dir) (see
+        /// [Large bodies](crate::Request#large-bodies)); `u64::MAX` keeps
+        /// every body in memory. A body known by its `Content-Length` to be
+        /// longer gets its file before `100 Continue`.
+        ///
+        /// ```
+        /// let builder = mini_async_http::AIOServer::builder()
+        ///     .max_body_bytes(4 << 30)
+        ///     .spool_threshold(256 * 1024);
+        /// # let _ = builder;
+        /// ```
+        spool_threshold: u64 => |s, n| s.spool_threshold = n
+    );
+
+    /// The directory of the temporary files of spooled bodies (see
+    /// [`spool_threshold`](Self::spool_threshold)); by default
+    /// [`std::env::temp_dir`] (`$TMPDIR`, else `/tmp`). The files are
+    /// unlinked as soon as they are made, so the directory never shows them.
+    /// If a file cannot be made or written there (no such directory, no
+    /// permission, disk full), that request gets 507 and its connection is
+    /// closed.
+    ///
+    /// ```
+    /// let builder = mini_async_http::AIOServer::builder().spool_dir("/var/tmp");
+    /// # let _ = builder;
+    /// ```
+    pub fn spool_dir(mut self, dir: impl Into<PathBuf>) -> ServerBuilder {
+        self.spool_dir = Some(dir.into());
+        self
+    }
 
     /// Binds `addr`, starts the worker threads and returns the server, ready
     /// for [`AIOServer::start`].

@@ -3,6 +3,8 @@
 
 mod config;
 mod event_loop;
+mod spool;
+pub(crate) use spool::TempSpool;
 mod worker_pool;
 
 pub use config::ServerBuilder;

@@ -19,6 +19,7 @@ use std::time::Instant;
 use crossbeam_channel::{Receiver, Sender};
 use mio::net::TcpStream;
 
+use super::spool::TempSpool;
 use super::{Settings, Shared};
 use crate::Handler;
 use crate::proto::{BufferPool, Conn, Ctx, Phase, Stamp, http_date};
@@ -157,6 +158,13 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
         // read as "do not reuse").
         let keep_alive_timeout = Some(self.settings.idle_timeout.as_secs()).filter(|&s| s > 0);
         let mut stamp = Stamp::new(&http_date(), keep_alive_timeout);
+        let spool = TempSpool::new(
+            self.settings
+                .spool_dir
+                .clone()
+                .unwrap_or_else(std::env::temp_dir),
+            self.settings.spool_threshold,
+        );
         // Ends when every sender is gone: the pool's and the event loop's.
         while let Ok(Job {
             key,
@@ -171,6 +179,7 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
                 stamp: &stamp,
                 shutdown: Some(&shared.shutdown),
                 max_requests: self.settings.max_requests,
+                spool: Some(&spool),
             };
             if kind == JobKind::Timeout {
                 conn.conn.timeout(&ctx);

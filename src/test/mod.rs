@@ -75,6 +75,7 @@ use std::fmt;
 use std::net::SocketAddr;
 
 use crate::proto::{BufferPool, Conn, Ctx, Limits, Stamp, http_date};
+use crate::server::TempSpool;
 use crate::{Handler, Method, ServerBuilder};
 pub use request::TestRequest;
 pub use response::TestResponse;
@@ -101,6 +102,9 @@ pub struct TestClient<H> {
     /// The idle timeout the server announces in `Keep-Alive`, in seconds.
     keep_alive_timeout: Option<u64>,
     max_requests: Option<u64>,
+    /// Bodies over the builder's `spool_threshold` go to a temporary file,
+    /// as on the server, so `body()` and `body_reader()` behave the same.
+    spool: TempSpool,
     /// The address the handler sees as the client's.
     peer: SocketAddr,
     pool: BufferPool,
@@ -142,9 +146,9 @@ impl<H: Handler> TestClient<H> {
     }
 
     /// A client of `handler` served as a server from `builder` would serve
-    /// it: with its `max_head_bytes`, `max_headers`, `max_body_bytes` and
-    /// `max_requests_per_connection`, and its `idle_timeout` announced in
-    /// `Keep-Alive`. Its other settings (threads, timeouts, sockets) do not
+    /// it: with its `max_head_bytes`, `max_headers`, `max_body_bytes`,
+    /// `max_requests_per_connection`, `spool_threshold` and `spool_dir`, and
+    /// its `idle_timeout` announced in `Keep-Alive`. Its other settings (threads, timeouts, sockets) do not
     /// apply in memory.
     ///
     /// ```
@@ -167,6 +171,10 @@ impl<H: Handler> TestClient<H> {
             pool: BufferPool::default(),
             conn: None,
             connections: 0,
+            spool: TempSpool::new(
+                builder.spool_dir.clone().unwrap_or_else(std::env::temp_dir),
+                builder.spool_threshold,
+            ),
         }
     }
 
@@ -381,6 +389,7 @@ impl<H: Handler> TestClient<H> {
                 stamp,
                 shutdown: None,
                 max_requests: self.max_requests,
+                spool: Some(&self.spool),
             },
             heads: RefCell::new(VecDeque::new()),
             out: Vec::new(),

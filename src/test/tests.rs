@@ -499,3 +499,20 @@ fn form_body_and_content_type() {
     let text = String::from_utf8(bytes).unwrap();
     assert!(text.contains("\r\nContent-Type: application/x-www-form-urlencoded\r\n"));
 }
+
+#[test]
+fn bodies_over_the_spool_threshold_are_spooled_as_on_the_server() {
+    use std::io::Read;
+    let handler = |req: &Request| {
+        let mut text = String::new();
+        req.body_reader().read_to_string(&mut text).unwrap();
+        let answer = format!("{} {text}", req.is_spooled());
+        ResponseBuilder::empty_200().body(answer).build().unwrap()
+    };
+    let mut client = TestClient::with(ServerBuilder::new().spool_threshold(10), handler);
+    assert_eq!(
+        client.post("/").body("0123456789abc").send().text(),
+        "true 0123456789abc"
+    );
+    assert_eq!(client.post("/").body("short").send().text(), "false short");
+}
