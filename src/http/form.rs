@@ -43,6 +43,8 @@ impl Request {
     /// let json = Request::new(Method::Post, "/").with_header("Content-Type", "application/json");
     /// assert_eq!(json.form(), Err(FormError::UnsupportedMediaType));
     /// ```
+    // The whole type says more to a reader than an alias would.
+    #[allow(clippy::type_complexity)]
     pub fn form(&self) -> Result<Vec<(Cow<'_, str>, Cow<'_, str>)>, FormError> {
         if !content_type_is(self, |kind, subtype| {
             kind.eq_ignore_ascii_case("application")

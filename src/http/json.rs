@@ -5,14 +5,14 @@
 //! |---|---|---|
 //! | `Content-Type` is `application/json` or `application/<anything>+json`, compared case-insensitively, parameters allowed | — | `json_media_types_accepted` |
 //! | `Content-Type` missing, another media type, or two fields that disagree | 415 | `other_media_types_are_415` |
-//! | a syntax error, an empty or truncated body, trailing data | 400 (serde_json's message) | `syntax_errors_are_400` |
-//! | valid JSON of the wrong shape for the target type | 400 (serde_json's message) | `data_errors_are_400` |
-//! | nesting deeper than serde_json's recursion limit (128) | 400, without overflowing a 2 MiB stack | `deep_nesting_is_400_not_a_stack_overflow` |
+//! | a syntax error, an empty or truncated body, trailing data | 400 (`serde_json`'s message) | `syntax_errors_are_400` |
+//! | valid JSON of the wrong shape for the target type | 400 (`serde_json`'s message) | `data_errors_are_400` |
+//! | nesting deeper than `serde_json`'s recursion limit (128) | 400, without overflowing a 2 MiB stack | `deep_nesting_is_400_not_a_stack_overflow` |
 //! | `ResponseBuilder::json` writes `Content-Type: application/json` and the compact serialization | — | `json_response_body_and_content_type` |
 //! | a value that fails to serialize (e.g. a map with non-string keys) | `BuildError::Serialize` from `build()`, a 500 as an [`HttpError`] | `serialize_error_surfaces_from_build` |
 //!
 //! JSON is UTF-8 (RFC 8259 §8.1); a `charset` parameter is not looked at.
-//! serde_json's recursion limit stays on (the crate's `unbounded_depth`
+//! `serde_json`'s recursion limit stays on (the crate's `unbounded_depth`
 //! feature is not enabled), so a body of nested brackets is an error, not a
 //! stack overflow in a worker.
 
@@ -113,10 +113,10 @@ pub enum JsonError {
     /// The `Content-Type` is missing or not a JSON media type: 415.
     UnsupportedMediaType,
     /// The body is not JSON (or is empty, truncated, followed by more data,
-    /// or nested too deep): 400, with serde_json's message.
+    /// or nested too deep): 400, with `serde_json`'s message.
     Syntax(String),
     /// The body is JSON but not of the expected shape: 400, with
-    /// serde_json's message.
+    /// `serde_json`'s message.
     Data(String),
 }
 

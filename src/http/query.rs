@@ -83,6 +83,8 @@ impl Request {
     /// let bad = Request::new(Method::Get, "/?name=%FF");
     /// assert_eq!(bad.try_query_pairs(), Err(QueryError::InvalidUtf8));
     /// ```
+    // The whole type says more to a reader than an alias would.
+    #[allow(clippy::type_complexity)]
     pub fn try_query_pairs(&self) -> Result<Vec<(Cow<'_, str>, Cow<'_, str>)>, QueryError> {
         decode_pairs(self.query().unwrap_or("").as_bytes()).map_err(|_| QueryError::InvalidUtf8)
     }

@@ -82,7 +82,8 @@ mod tests {
 
     #[test]
     fn each_redirect_sets_status_and_location() {
-        let cases: [(fn(&str) -> ResponseBuilder, u16); 5] = [
+        type Redirect = fn(&str) -> ResponseBuilder;
+        let cases: [(Redirect, u16); 5] = [
             (ResponseBuilder::redirect_301, 301),
             (ResponseBuilder::redirect_302, 302),
             (ResponseBuilder::redirect_303, 303),

@@ -13,6 +13,7 @@
 //! | a `Path` or `Domain` with `;`, a control character or non-ASCII | `BuildError::InvalidCookie` | `invalid_cookie_refused_by_build` |
 //! | `__Secure-` without Secure; `__Host-` without Secure, with a Domain, or a Path other than `/` (RFC 6265bis §4.1.3) | `BuildError::InvalidCookie` | `prefixed_names_need_their_attributes` |
 
+use std::fmt::{self, Write};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::{BuildError, ResponseBuilder, is_token};
@@ -36,7 +37,7 @@ impl ResponseBuilder {
     /// assert!(ResponseBuilder::new().cookie(SetCookie::new("a b", "x")).build().is_err());
     /// ```
     pub fn cookie(self, cookie: SetCookie) -> ResponseBuilder {
-        match cookie.to_header_value() {
+        match cookie.into_header_value() {
             Ok(value) => self.header("Set-Cookie", &value),
             Err(error) => self.defer_error(error),
         }
@@ -46,8 +47,8 @@ impl ResponseBuilder {
 /// A cookie to set, written as a `Set-Cookie` field by
 /// [`ResponseBuilder::cookie`] (RFC 6265 §4.1).
 ///
-/// Attributes are written in the order Path, Domain, Max-Age, Expires,
-/// Secure, HttpOnly, SameSite. `SameSite=None` also writes `Secure`, since
+/// Attributes are written in the order `Path`, `Domain`, `Max-Age`, `Expires`,
+/// `Secure`, `HttpOnly`, `SameSite`. `SameSite=None` also writes `Secure`, since
 /// browsers drop a `SameSite=None` cookie that is not `Secure`.
 ///
 /// What cannot be written is refused when the response is built
@@ -278,15 +279,27 @@ impl SetCookie {
         self.check()?;
         let mut out = String::with_capacity(self.name.len() + self.value.len() + 64);
         out.push_str(&self.name);
+        self.write_rest(&mut out);
+        Ok(out)
+    }
+
+    /// As [`to_header_value`](Self::to_header_value), reusing the name's
+    /// allocation.
+    fn into_header_value(mut self) -> Result<String, BuildError> {
+        self.check()?;
+        let mut out = std::mem::take(&mut self.name);
+        out.reserve(self.value.len() + 64);
+        self.write_rest(&mut out);
+        Ok(out)
+    }
+
+    /// Writes what follows the name: `=value` and the attributes.
+    fn write_rest(&self, out: &mut String) {
         out.push('=');
         out.push_str(&self.value);
-        let mut attribute = |name: &str, value: &str| {
-            out.push_str("; ");
-            out.push_str(name);
-            if !value.is_empty() {
-                out.push('=');
-                out.push_str(value);
-            }
+        let mut attribute = |name: &str, value: &dyn fmt::Display| {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "; {name}={value}");
         };
         if let Some(path) = &self.path {
             attribute("Path", path);
@@ -295,21 +308,21 @@ impl SetCookie {
             attribute("Domain", domain);
         }
         if let Some(max_age) = self.max_age {
-            attribute("Max-Age", &max_age.as_secs().to_string());
+            attribute("Max-Age", &max_age.as_secs());
         }
         if let Some(expires) = self.expires {
             attribute("Expires", &imf_fixdate(expires));
         }
         if self.is_secure() {
-            attribute("Secure", "");
+            out.push_str("; Secure");
         }
         if self.http_only {
-            attribute("HttpOnly", "");
+            out.push_str("; HttpOnly");
         }
         if let Some(same_site) = self.same_site {
-            attribute("SameSite", same_site.as_str());
+            out.push_str("; SameSite=");
+            out.push_str(same_site.as_str());
         }
-        Ok(out)
     }
 
     /// Whether `Secure` is written (set, or implied by `SameSite=None`).
@@ -426,6 +439,8 @@ mod tests {
             resp.headers().get("set-cookie"),
             Some("session=abc; Path=/; HttpOnly; SameSite=Lax")
         );
+        let empty_path = SetCookie::new("a", "1").path("");
+        assert_eq!(empty_path.to_header_value().unwrap(), "a=1; Path=");
         let off = SetCookie::new("a", "")
             .secure(true)
             .secure(false)
