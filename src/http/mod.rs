@@ -22,6 +22,8 @@ mod json;
 #[cfg(any(feature = "router", feature = "json"))]
 mod media_type;
 mod method;
+#[cfg(test)]
+mod proptests;
 #[cfg(feature = "router")]
 mod query;
 mod redirect;
