@@ -1,6 +1,6 @@
 //! Cookies sent by the client (no dependency): [`Request::cookies`] and
 //! [`Request::cookie`] read every `Cookie` field. Writing them is
-//! [`SetCookie`](crate::SetCookie)'s (`set_cookie.rs`).
+//! [`SetCookie`](crate::SetCookie)'s (`set_cookie/`).
 //!
 //! | rule | result | test |
 //! |---|---|---|

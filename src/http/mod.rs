@@ -4,7 +4,7 @@
 //! The conveniences around them live in a file each, as `impl Request` /
 //! `impl ResponseBuilder` blocks with their rules in the module doc: the
 //! query (`query.rs`) and form bodies (`form.rs`, feature `router`), cookies
-//! (`cookie.rs`, `set_cookie.rs`), JSON (`json.rs`, feature `json`), redirects
+//! (`cookie.rs`, `set_cookie/`), JSON (`json.rs`, feature `json`), redirects
 //! (`redirect.rs`), [`HttpError`] (`error.rs`) and the `http` crate's types
 //! (`interop.rs`, feature `http`).
 
