@@ -55,14 +55,7 @@ impl Request {
     /// assert!(matches!(bad.json::<NewTodo>(), Err(JsonError::Data(_))));
     /// ```
     pub fn json<'a, T: Deserialize<'a>>(&'a self) -> Result<T, JsonError> {
-        if !content_type_is(self, |kind, subtype| {
-            kind.eq_ignore_ascii_case("application")
-                && (subtype.eq_ignore_ascii_case("json")
-                    || subtype.len() > 5
-                        && subtype
-                            .get(subtype.len() - 5..)
-                            .is_some_and(|suffix| suffix.eq_ignore_ascii_case("+json")))
-        }) {
+        if !content_type_is(self, is_json) {
             return Err(JsonError::UnsupportedMediaType);
         }
         serde_json::from_slice(self.body()).map_err(|error| match error.classify() {
@@ -70,6 +63,16 @@ impl Request {
             Category::Syntax | Category::Eof | Category::Io => JsonError::Syntax(error.to_string()),
         })
     }
+}
+
+/// `application/json` or `application/<subtype>+json` (RFC 6839 §3.1),
+/// case-insensitively.
+fn is_json(kind: &str, subtype: &str) -> bool {
+    let suffixed = subtype.len() > "+json".len()
+        && subtype
+            .get(subtype.len() - "+json".len()..)
+            .is_some_and(|suffix| suffix.eq_ignore_ascii_case("+json"));
+    kind.eq_ignore_ascii_case("application") && (subtype.eq_ignore_ascii_case("json") || suffixed)
 }
 
 impl ResponseBuilder {

@@ -101,8 +101,8 @@ pub struct SetCookie {
 pub enum SameSite {
     /// Only with requests from the same site.
     Strict,
-    /// Also with top-level navigations from other sites (the browsers'
-    /// default when the attribute is missing).
+    /// Also with top-level navigations from other sites (what Chromium
+    /// assumes when the attribute is missing).
     Lax,
     /// With every request, including from other sites; implies `Secure`.
     None,
