@@ -25,10 +25,10 @@
 //! assert_eq!(resp.body(), b"Hello, you");
 //! ```
 //!
-//! Ours is stricter where it can be: a method or header that `http` holds
-//! may still be refused by our builder, and the other way round a
-//! [`Method::Other`] or a hand-made [`Request`] may hold what `http`
-//! refuses; those conversions are `TryFrom`.
+//! A conversion that can fail is a `TryFrom`: a response from `http` is
+//! checked as our builder checks one (a 1xx status, `Transfer-Encoding`…
+//! are refused), and the other way round a [`Method::Other`] or a hand-made
+//! [`Request`] may hold what `http` refuses.
 //!
 //! | conversion | fails when | what it costs | test |
 //! |---|---|---|---|
