@@ -17,3 +17,11 @@ pub use http::{
     ResponseBuilder, Version,
 };
 pub use server::{AIOServer, ServerBuilder, ServerHandle};
+
+#[cfg(feature = "http")]
+pub use http::ConvertError;
+#[cfg(feature = "json")]
+pub use http::JsonError;
+#[cfg(feature = "router")]
+pub use http::{FormError, QueryError};
+pub use http::{HttpError, SameSite, SetCookie};

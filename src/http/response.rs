@@ -161,6 +161,11 @@ pub struct ResponseBuilder {
     /// but the error is only reported by `build`, and only if the field is
     /// still there (`content_type` replaces an earlier one).
     suspect: bool,
+    /// An error found by a setter that cannot be kept as a field to judge
+    /// later (a refused cookie, a body that failed to serialize): `build`
+    /// returns it. Boxed, so the builder grows by one pointer only; set
+    /// together with `suspect`, so the common path tests one flag.
+    deferred: Option<Box<BuildError>>,
 }
 
 impl Default for ResponseBuilder {
@@ -183,6 +188,7 @@ impl ResponseBuilder {
             headers: spare_headers(),
             body: Body::empty(),
             suspect: false,
+            deferred: None,
         }
     }
 
@@ -296,6 +302,16 @@ impl ResponseBuilder {
         self
     }
 
+    /// Makes [`build`](Self::build) fail with `error` (the first one kept),
+    /// for setters that find a problem they cannot report themselves.
+    pub(crate) fn defer_error(mut self, error: BuildError) -> ResponseBuilder {
+        self.suspect = true;
+        if self.deferred.is_none() {
+            self.deferred = Some(Box::new(error));
+        }
+        self
+    }
+
     /// Checks the response and returns it.
     ///
     /// # Errors
@@ -319,6 +335,9 @@ impl ResponseBuilder {
             }
         }
         if self.suspect {
+            if let Some(error) = self.deferred {
+                return Err(*error);
+            }
             for (name, value) in self.headers.iter_bytes() {
                 if let Some(error) = field_error(name, value) {
                     return Err(error(String::from_utf8_lossy(name).into_owned()));
@@ -360,6 +379,19 @@ pub enum BuildError {
     ReservedHeader(String),
     /// 204 and 304 responses cannot have a body.
     BodyNotAllowed(u16),
+    /// A cookie given to [`ResponseBuilder::cookie`] cannot be written:
+    /// the cookie's name and the part that is wrong (`"name"`, `"value"`,
+    /// `"Path"`, `"Domain"`, or `"prefix"` for a `__Secure-`/`__Host-` name
+    /// without the attributes its prefix requires).
+    InvalidCookie {
+        /// The cookie's name, as given.
+        name: String,
+        /// What is wrong.
+        part: &'static str,
+    },
+    /// The body could not be serialized (by `ResponseBuilder::json`, feature
+    /// `json`); the serializer's message.
+    Serialize(String),
 }
 
 impl fmt::Display for BuildError {
@@ -373,6 +405,10 @@ impl fmt::Display for BuildError {
             }
             BuildError::ReservedHeader(n) => write!(f, "header {n:?} is set by the server"),
             BuildError::BodyNotAllowed(s) => write!(f, "a {s} response cannot have a body"),
+            BuildError::InvalidCookie { name, part } => {
+                write!(f, "cookie {name:?} cannot be set: invalid {part}")
+            }
+            BuildError::Serialize(message) => write!(f, "body not serialized: {message}"),
         }
     }
 }
