@@ -7,6 +7,7 @@ mod headers;
 mod method;
 mod request;
 mod response;
+mod response_mut;
 mod version;
 
 pub use body::Body;
