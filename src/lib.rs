@@ -9,10 +9,14 @@ mod http;
 pub mod proto;
 #[cfg(not(feature = "internals"))]
 mod proto;
+#[cfg(feature = "router")]
+mod router;
 mod server;
 
 pub use http::{
     Body, BuildError, Handler, Headers, IntoResponse, Method, Request, Response, ResponseBuilder,
     Version,
 };
+#[cfg(feature = "router")]
+pub use router::{Next, RouteError, Router, RouterBuilder};
 pub use server::{AIOServer, ServerBuilder, ServerHandle};
