@@ -154,7 +154,8 @@ mod tests {
 
     #[test]
     fn header_changes_check_like_build() {
-        let cases: [(&str, &str, fn(String) -> BuildError); 8] = [
+        type Case = (&'static str, &'static str, fn(String) -> BuildError);
+        let cases: [Case; 8] = [
             ("Bad Name", "x", BuildError::InvalidHeaderName),
             ("", "x", BuildError::InvalidHeaderName),
             ("X:Y", "x", BuildError::InvalidHeaderName),

@@ -8,11 +8,11 @@ use crate::Method;
 /// `mount <prefix>`).
 ///
 /// ```
-/// use mini_async_http::{Request, RouteError, Router};
+/// use mini_async_http::{ResponseBuilder, RouteError, Router};
 ///
 /// let err = Router::builder()
-///     .get("/users/{id}", |_: &Request| "user")
-///     .get("/users/{name}", |_: &Request| "user")
+///     .get("/users/{id}", |_| ResponseBuilder::new().build().unwrap())
+///     .get("/users/{name}", |_| ResponseBuilder::new().build().unwrap())
 ///     .build()
 ///     .unwrap_err();
 /// assert_eq!(

@@ -74,7 +74,7 @@ mod tests {
             .unwrap()
             .names
             .iter()
-            .map(|n| n.to_string())
+            .map(ToString::to_string)
             .collect()
     }
 

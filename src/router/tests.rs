@@ -1,6 +1,7 @@
 //! One test per rule of the routing policy (the table in `policy.md`),
 //! calling `Handler::call` directly.
 
+use std::fmt::Write;
 use std::sync::{Arc, Mutex};
 
 use super::{RouteError, Router, RouterBuilder};
@@ -16,7 +17,7 @@ fn named(name: &'static str) -> impl Fn(&Request) -> Response + Send + Sync + 's
     move |req| {
         let mut body = name.to_owned();
         for (n, v) in req.params() {
-            body.push_str(&format!(" {n}={v}"));
+            write!(body, " {n}={v}").unwrap();
         }
         text(body)
     }
