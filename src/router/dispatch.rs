@@ -205,7 +205,13 @@ fn decode<'a>(
 ) -> Option<Vec<Param>> {
     let mut params = Vec::with_capacity(names.len());
     for (name, raw) in names.iter().zip(values) {
-        let value = match percent_decode_str(raw).decode_utf8().ok()? {
+        let escaped = raw.as_bytes().contains(&b'%');
+        let decoded = if escaped {
+            percent_decode_str(raw).decode_utf8().ok()?
+        } else {
+            Cow::Borrowed(raw)
+        };
+        let value = match decoded {
             Cow::Borrowed(_) => match range_in(req.target(), raw) {
                 Some(range) => ParamValue::Raw(range),
                 None => ParamValue::Decoded(raw.to_owned()),
