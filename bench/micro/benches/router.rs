@@ -34,7 +34,9 @@ fn lookups(c: &mut Criterion) {
     let router = table();
     let mut group = c.benchmark_group("router");
     let direct = Request::new(Method::Get, "/section7/about");
-    group.bench_function("handler_alone", |b| b.iter(|| black_box(ok(black_box(&direct)))));
+    group.bench_function("handler_alone", |b| {
+        b.iter(|| black_box(ok(black_box(&direct))))
+    });
     for (name, target, status) in [
         ("static", "/section7/about", 200),
         ("one_param", "/section7/items/42", 200),
