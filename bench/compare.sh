@@ -34,7 +34,7 @@ BUSY_CPU="${SERVER_CPUS%%[,-]*}"
 # CPU whose busy fraction tells whether wrk was the limit (first client CPU).
 CLIENT_CPU="${CLIENT_CPUS%%[,-]*}"
 
-ALL_SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin"
+ALL_SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin mini_router"
 ALL_SCENARIOS="ka64 pipe16 c1 c1000 close post4k post64k idle"
 
 log() { printf '[compare] %s\n' "$*" >&2; }
@@ -59,11 +59,25 @@ port_of() {
         may_minihttp) echo 18084 ;;
         raw_mio) echo 18085 ;;
         raw_spin) echo 18086 ;;
+        mini_router) echo 18087 ;;
     esac
 }
-# raw_spin is raw_mio's binary started with `spin` (it polls, never sleeps).
-crate_of() { [[ "$1" == raw_spin ]] && echo raw_mio || echo "$1"; }
-extra_args_of() { [[ "$1" == raw_spin ]] && echo spin || true; }
+# raw_spin is raw_mio's binary started with `spin` (it polls, never sleeps);
+# mini_router is mini's started with `router` (the same answers behind a
+# 50-route Router).
+crate_of() {
+    case "$1" in
+        raw_spin) echo raw_mio ;;
+        mini_router) echo mini ;;
+        *) echo "$1" ;;
+    esac
+}
+extra_args_of() {
+    case "$1" in
+        raw_spin) echo spin ;;
+        mini_router) echo router ;;
+    esac
+}
 bin_of() { local c; c=$(crate_of "$1"); echo "$PEERS_DIR/$c/target/release/peer_$c"; }
 
 # ---------------------------------------------------------------- cleanup
