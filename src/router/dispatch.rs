@@ -99,7 +99,7 @@ pub(super) struct Table {
 impl Table {
     /// Routes `req` and answers it.
     pub(super) fn dispatch(&self, req: &Request) -> Response {
-        let (base, path) = routable(req);
+        let (base, path, stripped) = routable(req);
         if path == "*" && base == 0 && *req.method() == Method::Options {
             return answer(204, Some(("Allow", &self.allow_all)), b"");
         }
@@ -113,8 +113,10 @@ impl Table {
                 let Some(handler) = methods.find(req.method()) else {
                     return refuse(req, &methods.allow);
                 };
-                let params_or_base = !entry.names.is_empty() || base != current_prefix(req);
-                if params_or_base {
+                // A static route stores nothing, unless the router skipped
+                // an absolute-form target's scheme and authority, which
+                // `route_path` must skip too.
+                if !entry.names.is_empty() || stripped {
                     let Some(params) = decode(req, &entry.names, values) else {
                         return not_utf8();
                     };
@@ -134,6 +136,7 @@ impl Table {
                 let Some(params) = decode(req, &entry.names, values) else {
                     return not_utf8();
                 };
+                // The path is the prefix, `/`, and `below` bytes.
                 req.route.push(base + path.len() - below - 1, params);
                 self.mounts[*mount].call(req)
             }
@@ -172,12 +175,13 @@ impl Table {
 }
 
 /// Where the router's part of the path starts in `path()` (past the mounts
-/// outside it, or the scheme and authority of an absolute-form target), and
-/// that part.
-fn routable(req: &Request) -> (usize, &str) {
+/// outside it, or the scheme and authority of an absolute-form target),
+/// that part, and whether it starts past what the request's routing levels
+/// say (an absolute-form target seen by the outermost router).
+fn routable(req: &Request) -> (usize, &str, bool) {
     let path = req.path();
     if let Some(level) = req.route.last() {
-        return (level.prefix, path.get(level.prefix..).unwrap_or(""));
+        return (level.prefix, path.get(level.prefix..).unwrap_or(""), false);
     }
     if !path.starts_with('/') {
         if let Some(scheme_end) = path.find("://") {
@@ -185,15 +189,10 @@ fn routable(req: &Request) -> (usize, &str) {
             let start = path[authority..]
                 .find('/')
                 .map_or(path.len(), |i| authority + i);
-            return (start, &path[start..]);
+            return (start, &path[start..], true);
         }
     }
-    (0, path)
-}
-
-/// The prefix the request's innermost routing level already has.
-fn current_prefix(req: &Request) -> usize {
-    req.route.last().map_or(0, |level| level.prefix)
+    (0, path, false)
 }
 
 /// The parameters, percent-decoded, borrowing the target where a value
