@@ -440,6 +440,7 @@ fn absolute_form_is_routed_on_its_path() {
     let router = Router::builder()
         .get("/", named("root"))
         .get("/users/{id}", named("user"))
+        .get("/about", |req: &Request| text(req.route_path().to_owned()))
         .mount("/static", |req: &Request| text(req.route_path().to_owned()))
         .build()
         .unwrap();
@@ -447,6 +448,8 @@ fn absolute_form_is_routed_on_its_path() {
         body(&get(&router, "http://example.com/users/7?x")),
         "user id=7"
     );
+    assert_eq!(body(&get(&router, "http://example.com/about")), "/about");
+    assert_eq!(body(&get(&router, "/about")), "/about");
     assert_eq!(
         body(&get(&router, "http://example.com/static/a.css")),
         "/a.css"
