@@ -1,6 +1,6 @@
 //! The `Router` behind a real server and socket: what its routing policy
 //! (the table in `src/router/policy.md`) puts on the wire. The unit tests
-//! in `src/router/tests.rs` call `Handler::call` for every rule; these check
+//! in `src/router/tests/` call `Handler::call` for every rule; these check
 //! that each kind of answer survives the server (headers, HEAD without a
 //! body, 204 without a length, redirects, keep-alive after a 405).
 
