@@ -37,9 +37,9 @@ BUSY_CPU="${SERVER_CPUS%%[,-]*}"
 # CPU whose busy fraction tells whether wrk was the limit (first client CPU).
 CLIENT_CPU="${CLIENT_CPUS%%[,-]*}"
 
-ALL_SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin nginx static_web_server"
+ALL_SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin mini_router nginx static_web_server"
 ALL_SCENARIOS="ka64 pipe16 c1 c1000 close post4k post64k file1k file1m range idle"
-HELLO_SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin"
+HELLO_SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin mini_router"
 FILE_SERVERS="mini nginx static_web_server"
 FILE_SCENARIOS="file1k file1m range"
 is_file_scenario() { [[ " $FILE_SCENARIOS " == *" $1 "* ]]; }
@@ -76,11 +76,25 @@ port_of() {
         raw_spin) echo 18086 ;;
         nginx) echo 18087 ;;
         static_web_server) echo 18088 ;;
+        mini_router) echo 18089 ;;
     esac
 }
-# raw_spin is raw_mio's binary started with `spin` (it polls, never sleeps).
-crate_of() { [[ "$1" == raw_spin ]] && echo raw_mio || echo "$1"; }
-extra_args_of() { [[ "$1" == raw_spin ]] && echo spin || true; }
+# raw_spin is raw_mio's binary started with `spin` (it polls, never sleeps);
+# mini_router is mini's started with `router` (the same answers behind a
+# 50-route Router).
+crate_of() {
+    case "$1" in
+        raw_spin) echo raw_mio ;;
+        mini_router) echo mini ;;
+        *) echo "$1" ;;
+    esac
+}
+extra_args_of() {
+    case "$1" in
+        raw_spin) echo spin ;;
+        mini_router) echo router ;;
+    esac
+}
 bin_of() {
     case "$1" in
         nginx | static_web_server) echo "$PEERS_DIR/$1/run.sh" ;;

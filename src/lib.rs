@@ -9,6 +9,8 @@ mod http;
 pub mod proto;
 #[cfg(not(feature = "internals"))]
 mod proto;
+#[cfg(feature = "router")]
+mod router;
 mod server;
 pub mod test;
 
@@ -16,6 +18,8 @@ pub use http::{
     Body, BodyReader, BuildError, Handler, Headers, IntoResponse, Method, Request, Response,
     ResponseBuilder, Version,
 };
+#[cfg(feature = "router")]
+pub use router::{Next, RouteError, Router, RouterBuilder};
 pub use server::{AIOServer, ServerBuilder, ServerHandle};
 
 #[cfg(feature = "http")]

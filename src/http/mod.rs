@@ -30,6 +30,7 @@ mod query;
 mod redirect;
 mod request;
 mod response;
+mod response_mut;
 mod set_cookie;
 mod version;
 

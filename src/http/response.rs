@@ -20,10 +20,10 @@ use super::{Body, Headers};
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Response {
-    status: u16,
-    reason: Option<String>,
-    headers: Headers,
-    body: Body,
+    pub(super) status: u16,
+    pub(super) reason: Option<String>,
+    pub(super) headers: Headers,
+    pub(super) body: Body,
 }
 
 impl Response {
@@ -344,7 +344,7 @@ impl ResponseBuilder {
                 }
             }
         }
-        if matches!(self.status, 204 | 304) && !self.body.is_empty() {
+        if !body_allowed(self.status, &self.body) {
             return Err(BuildError::BodyNotAllowed(self.status));
         }
         Ok(Response {
@@ -415,6 +415,11 @@ impl fmt::Display for BuildError {
 
 impl Error for BuildError {}
 
+/// 204 and 304 responses have no body (RFC 9110 §15.3.5, §15.4.5).
+pub(super) fn body_allowed(status: u16, body: &Body) -> bool {
+    !matches!(status, 204 | 304) || body.is_empty()
+}
+
 /// `tchar` of RFC 9110 §5.6.2.
 fn is_tchar(b: u8) -> bool {
     TCHAR[usize::from(b)]
@@ -464,7 +469,7 @@ fn field_value_bytes(s: &[u8]) -> bool {
 /// What is wrong with a field a handler adds, if anything: the error to
 /// build from its name. `Content-Length` and `Transfer-Encoding` are
 /// reserved: the server writes the framing.
-fn field_error(name: &[u8], value: &[u8]) -> Option<fn(String) -> BuildError> {
+pub(super) fn field_error(name: &[u8], value: &[u8]) -> Option<fn(String) -> BuildError> {
     if !token_bytes(name) {
         Some(BuildError::InvalidHeaderName)
     } else if !field_value_bytes(value) {
