@@ -15,4 +15,5 @@ pub use http::{
     Body, BuildError, Handler, Headers, IntoResponse, Method, Request, Response, ResponseBuilder,
     Version,
 };
+pub use http::{BodySender, Disconnected, TrySendError};
 pub use server::{AIOServer, ServerBuilder, ServerHandle};

@@ -1,4 +1,5 @@
-//! The words a handler uses: [`Method`], [`Version`], [`Headers`], [`Body`], [`Request`],
+//! The words a handler uses: [`Method`], [`Version`], [`Headers`], [`Body`] (and
+//! [`BodySender`] for a channel body), [`Request`],
 //! [`Response`] and [`ResponseBuilder`]. Nothing here knows about sockets.
 
 mod body;
@@ -9,7 +10,9 @@ mod request;
 mod response;
 mod version;
 
-pub use body::Body;
+pub use body::{Body, BodySender, Disconnected, TrySendError};
+#[allow(unused_imports)] // used by proto and the server
+pub(crate) use body::{Notify, Pulled, Source};
 pub use handler::{Handler, IntoResponse};
 pub use headers::Headers;
 pub use method::Method;
