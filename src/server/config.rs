@@ -22,6 +22,7 @@ use crate::{IntoResponse, Request};
 /// | [`idle_timeout`](Self::idle_timeout) | 60 s | an idle keep-alive connection is closed |
 /// | [`body_timeout`](Self::body_timeout) | 30 s | 408 and close |
 /// | [`write_timeout`](Self::write_timeout) | 30 s | the connection is closed |
+/// | [`producer_timeout`](Self::producer_timeout) | none | a channel body whose producer sent nothing for this long is cut off (connection closed) |
 /// | [`linger_timeout`](Self::linger_timeout) | 2 s | a closing connection stops waiting for the client's FIN |
 /// | [`shutdown_timeout`](Self::shutdown_timeout) | 30 s | remaining connections are dropped and `start` returns |
 /// | [`max_requests_per_connection`](Self::max_requests_per_connection) | unlimited | the last response says `Connection: close` |
@@ -60,6 +61,7 @@ pub struct ServerBuilder {
     pub(crate) max_requests: Option<u64>,
     pub(crate) nodelay: bool,
     pub(crate) coalesce: Duration,
+    pub(crate) producer_timeout: Option<Duration>,
 }
 
 impl Default for ServerBuilder {
@@ -77,6 +79,7 @@ impl Default for ServerBuilder {
             max_requests: None,
             nodelay: true,
             coalesce: Duration::from_micros(50),
+            producer_timeout: None,
         }
     }
 }
@@ -240,6 +243,21 @@ impl ServerBuilder {
         /// # let _ = builder;
         /// ```
         coalesce: Duration => |s, d| s.coalesce = d
+    );
+    setter!(
+        /// Time a [channel body](crate::Body::channel) may wait for its
+        /// producer's next bytes before the connection is closed (the
+        /// producer then gets `Disconnected`). None by default: a stream of
+        /// server-sent events may be quiet for long, and the producer knows
+        /// best when to send a keep-alive comment. The write timeout still
+        /// applies to a client that does not read what was sent.
+        ///
+        /// ```
+        /// use std::time::Duration;
+        /// let builder = mini_async_http::AIOServer::builder().producer_timeout(Duration::from_secs(300));
+        /// # let _ = builder;
+        /// ```
+        producer_timeout: Duration => |s, d| s.producer_timeout = Some(d)
     );
 
     /// Binds `addr`, starts the worker threads and returns the server, ready

@@ -97,8 +97,8 @@ use std::collections::BinaryHeap;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering, fence};
+use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
@@ -124,6 +124,9 @@ const COALESCE_HOT: Duration = Duration::from_micros(200);
 const COALESCE_THIN: usize = 8;
 /// Pause before accepting again after an accept error that is not transient.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+/// A deadline that does not come: a channel body may wait for its producer
+/// as long as it likes unless `producer_timeout` is set.
+const NO_DEADLINE: Duration = Duration::from_secs(365 * 24 * 3600);
 const OVERLOADED: &[u8] =
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 
@@ -169,6 +172,8 @@ pub(crate) struct EventLoop {
     shutdown_deadline: Option<Instant>,
     /// Connections expired so far, for the debug log.
     expired: u64,
+    /// The keys taken from `Shared::woken` (kept to reuse its memory).
+    woken: Vec<(usize, u64)>,
 }
 
 impl std::fmt::Debug for EventLoop {
@@ -203,6 +208,7 @@ impl EventLoop {
             accept_retry: None,
             shutdown_deadline: None,
             expired: 0,
+            woken: Vec::new(),
         }
     }
 
@@ -388,6 +394,8 @@ impl EventLoop {
                 missed: Arc::clone(&missed),
                 peer_closed: false,
                 finished: now,
+                id: self.next_id,
+                notify: None,
             })),
             missed,
             peer_closed: false,
@@ -462,6 +470,9 @@ impl EventLoop {
                 Phase::Head if new_head => done_at + s.header_timeout,
                 Phase::Body if fresh => done_at + s.body_timeout,
                 Phase::Write if fresh => done_at + s.write_timeout,
+                Phase::Waiting if fresh => done_at
+                    .checked_add(s.producer_timeout.unwrap_or(NO_DEADLINE))
+                    .unwrap_or(slot.deadline),
                 Phase::Closing if phase != slot.phase => done_at + s.linger_timeout,
                 _ => slot.deadline,
             };
@@ -473,6 +484,34 @@ impl EventLoop {
                 self.dispatch(key, JobKind::Ready);
             }
         }
+        self.wake_streams();
+    }
+
+    /// Sends the connections whose channel body's producer has sent (or
+    /// dropped its sender) to a worker; one still at a worker is marked, and
+    /// goes again when it comes back.
+    fn wake_streams(&mut self) {
+        std::mem::swap(
+            &mut *self
+                .shared
+                .woken
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+            &mut self.woken,
+        );
+        let mut woken = std::mem::take(&mut self.woken);
+        for &(key, id) in &woken {
+            let Some(slot) = self.slots.get_mut(key).filter(|s| s.id == id) else {
+                continue; // closed since
+            };
+            match &slot.conn {
+                None => slot.missed.store(true, Ordering::SeqCst),
+                Some(c) if c.conn.phase() == Phase::Waiting => self.dispatch(key, JobKind::Ready),
+                Some(_) => {}
+            }
+        }
+        woken.clear();
+        self.woken = woken;
     }
 
     /// Makes sure the slot's deadline has a heap entry no later than it.

@@ -15,7 +15,20 @@ use std::sync::{Arc, Mutex, PoisonError};
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
 /// What the server leaves in a channel to be told that it has something.
-pub(crate) type Notify = Arc<dyn Fn() + Send + Sync>;
+#[derive(Clone)]
+pub(crate) struct Notify(Arc<dyn Fn() + Send + Sync>);
+
+impl Notify {
+    pub(crate) fn new(f: impl Fn() + Send + Sync + 'static) -> Notify {
+        Notify(Arc::new(f))
+    }
+}
+
+impl fmt::Debug for Notify {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Notify")
+    }
+}
 
 /// Shared by both ends: the server's notification, if it is waiting.
 #[derive(Default)]
@@ -32,7 +45,7 @@ impl Hook {
             .unwrap_or_else(PoisonError::into_inner)
             .take();
         if let Some(notify) = notify {
-            notify();
+            (notify.0)();
         }
     }
 
@@ -166,7 +179,7 @@ impl ChannelReceiver {
     /// missed: [`Received::Empty`] means `notify` will be called.
     pub(crate) fn park(&self, notify: &Notify) -> Received {
         loop {
-            self.hook.set(Some(Arc::clone(notify)));
+            self.hook.set(Some(notify.clone()));
             match self.rx.try_recv() {
                 // Its send may have used up the notification: leave another.
                 Ok(data) if data.is_empty() => {}
@@ -271,7 +284,7 @@ mod tests {
     fn counter() -> (Arc<AtomicUsize>, Notify) {
         let calls = Arc::new(AtomicUsize::new(0));
         let seen = Arc::clone(&calls);
-        let notify: Notify = Arc::new(move || {
+        let notify = Notify::new(move || {
             seen.fetch_add(1, Ordering::SeqCst);
         });
         (calls, notify)
@@ -309,7 +322,7 @@ mod tests {
         let (calls, notify) = counter();
         assert_eq!(rx.park(&notify), Received::Empty);
         drop(rx);
-        assert_eq!(Arc::strong_count(&notify), 1, "notify released");
+        assert_eq!(Arc::strong_count(&notify.0), 1, "notify released");
         assert!(tx.send("x").is_err());
         assert_eq!(calls.load(Ordering::SeqCst), 0);
     }
