@@ -756,8 +756,7 @@ fn splice(bufs: &mut Buffers, resp: &mut Response, mut framing: Framing<'_>) -> 
     framing.close |= close;
     // HEAD, 204 and 304: the source is dropped unread (a channel's producer
     // is told), as is an empty one.
-    if encode::encode_head(resp, &framing, delimit, &mut out.buf) && delimit != Delimit::Length(0)
-    {
+    if encode::encode_head(resp, &framing, delimit, &mut out.buf) && delimit != Delimit::Length(0) {
         out.push_stream(source, delimit);
     }
     close

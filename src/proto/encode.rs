@@ -108,7 +108,13 @@ impl Stamp {
 /// Appends the response, with its in-memory body, to `out`.
 pub fn encode(resp: &Response, framing: &Framing<'_>, out: &mut Vec<u8>) {
     let body = resp.body();
-    if head(resp, framing, out, body.len(), Delimit::Length(body.len() as u64)) {
+    if head(
+        resp,
+        framing,
+        out,
+        body.len(),
+        Delimit::Length(body.len() as u64),
+    ) {
         out.extend_from_slice(body);
     }
 }

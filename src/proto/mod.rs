@@ -60,9 +60,9 @@ pub use date::http_date;
 #[cfg(feature = "internals")]
 pub use decode::BodyDecoder;
 pub use encode::Stamp;
-pub use output::STREAM_WINDOW;
 #[cfg(feature = "internals")]
 pub use encode::{Delimit, Framing, encode, encode_head};
+pub use output::STREAM_WINDOW;
 #[cfg(feature = "internals")]
 pub use parse::{BodyLength, Head, parse_head};
 pub use parse::{Limits, MAX_HEADERS_CAP};

@@ -102,8 +102,7 @@ impl Output {
     pub(crate) fn push_stream(&mut self, source: Source, delimit: Delimit) {
         self.streams += 1;
         let stream = Box::new(Stream::new(source, delimit));
-        self.queue
-            .push_back((self.buf.len(), Item::Stream(stream)));
+        self.queue.push_back((self.buf.len(), Item::Stream(stream)));
     }
 
     /// The pending output, in order, each slice given to `f` (none empty)
@@ -442,7 +441,12 @@ mod tests {
 
     #[test]
     fn chunk_lines_are_lowercase_hex() {
-        for (n, want) in [(1, "1\r\n"), (15, "f\r\n"), (16, "10\r\n"), (65536, "10000\r\n")] {
+        for (n, want) in [
+            (1, "1\r\n"),
+            (15, "f\r\n"),
+            (16, "10\r\n"),
+            (65536, "10000\r\n"),
+        ] {
             let mut line = [0u8; 24];
             let len = chunk_line(n, &mut line);
             assert_eq!(&line[..len], want.as_bytes());

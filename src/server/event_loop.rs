@@ -478,7 +478,11 @@ impl EventLoop {
             };
             slot.phase = phase;
             slot.requests = requests;
-            let again = slot.missed.swap(false, Ordering::SeqCst) || more;
+            // A connection whose deadline has passed is left to
+            // `expire_deadlines` (which marks it missed when the deadline
+            // passes while it is away), instead of going to a worker again.
+            let again = (slot.missed.swap(false, Ordering::SeqCst) || more)
+                && slot.deadline > Instant::now();
             self.schedule(key);
             if again {
                 self.dispatch(key, JobKind::Ready);
@@ -536,6 +540,7 @@ impl EventLoop {
 
     fn expire_deadlines(&mut self) {
         let now = Instant::now();
+        let mut away = false;
         while let Some(&Reverse((at, key, id))) = self.timers.peek() {
             if at > now {
                 break;
@@ -553,7 +558,14 @@ impl EventLoop {
                 continue;
             }
             let Some(c) = &slot.conn else {
-                continue; // at a worker; rescheduled when it comes back
+                // At a worker, or handed back without a wake-up (then no
+                // event may come to take it back, and it has no heap entry
+                // now): marked as missed, so that the worker wakes the loop
+                // or the `take_back` below finds it, and it is looked at
+                // again (the same fence pairing as for a missed event).
+                slot.missed.store(true, Ordering::SeqCst);
+                away = true;
+                continue;
             };
             self.expired += 1;
             let phase = c.conn.phase();
@@ -567,6 +579,9 @@ impl EventLoop {
                 Phase::Head | Phase::Body => self.dispatch(key, JobKind::Timeout),
                 _ => self.close(key),
             }
+        }
+        if away {
+            self.take_back();
         }
     }
 

@@ -209,7 +209,12 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
             self.drive(&mut conn, key, &ctx);
             conn.conn.release(&mut self.pool);
             conn.finished = Instant::now();
-            let urgent = conn.dead || conn.more || conn.conn.phase() == Phase::Closed;
+            // A channel body that now waits for its producer is taken back at
+            // once too: its deadline (`producer_timeout`) starts now, and no
+            // socket event may come to bring it back.
+            let urgent = conn.dead
+                || conn.more
+                || matches!(conn.conn.phase(), Phase::Closed | Phase::Waiting);
             let missed = Arc::clone(&conn.missed);
             if self.done.send(Done { key, conn }).is_err() {
                 return; // the event loop has ended

@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 mod channel;
 mod source;
 
-pub use channel::{BodySender, Disconnected, TrySendError};
 #[allow(unused_imports)] // the server's notification type
 pub(crate) use channel::Notify;
+pub use channel::{BodySender, Disconnected, TrySendError};
 pub(crate) use source::{Pulled, Source};
 
 use channel::ChannelReceiver;
@@ -538,9 +538,15 @@ mod tests {
         assert_ne!(Body::file(file(), 0, 3), Body::file(file(), 0, 3));
         assert_eq!(format!("{channel:?}"), "Body::channel");
         // The first to send a reader or channel takes it.
-        assert!(matches!(reader.clone().take_source(), Some(Source::Reader(_))));
+        assert!(matches!(
+            reader.clone().take_source(),
+            Some(Source::Reader(_))
+        ));
         assert!(reader.take_source().is_none());
-        assert!(matches!(channel.clone().take_source(), Some(Source::Channel(_))));
+        assert!(matches!(
+            channel.clone().take_source(),
+            Some(Source::Channel(_))
+        ));
         assert!(channel.take_source().is_none());
         // File clones share the file, each sent whole.
         let body = Body::file(file(), 5, 3);
