@@ -94,7 +94,7 @@ impl Wire {
 
     /// Reads more; `false` at the end of the connection (or a reset).
     fn fill(&mut self) -> bool {
-        let mut chunk = [0u8; 65536];
+        let mut chunk = [0u8; 16384];
         match self.stream.read(&mut chunk) {
             Ok(0) => false,
             Ok(n) => {
@@ -223,12 +223,12 @@ fn probe(data: Vec<u8>, fail: bool) -> (Probe, Arc<AtomicUsize>) {
 fn file_body_and_a_range_of_one() {
     let data = pattern(3 * 1024 * 1024 + 17);
     let file = Arc::new(TempFile::with("file.bin", &data));
-    let served = Arc::clone(&file);
+    let handed = Arc::clone(&file);
     let server = TestServer::start(2, move |req: &Request| {
-        let len = served.open().metadata().unwrap().len();
+        let len = handed.open().metadata().unwrap().len();
         match req.path() {
-            "/whole" => ok(Body::file(served.open(), 0, len)),
-            _ => ok(Body::file(served.open(), 1000, 70_000)),
+            "/whole" => ok(Body::file(handed.open(), 0, len)),
+            _ => ok(Body::file(handed.open(), 1000, 70_000)),
         }
     });
     let mut wire = Wire::connect(server.addr);
@@ -249,11 +249,11 @@ fn file_body_and_a_range_of_one() {
 #[test]
 fn readers_of_known_and_unknown_length() {
     let data = pattern(200_000);
-    let served = data.clone();
+    let handed = data.clone();
     let server = TestServer::start(2, move |req: &Request| {
         let known = req.path() == "/known";
-        let len = known.then_some(served.len() as u64);
-        ok(Body::reader(Cursor::new(served.clone()), len))
+        let len = known.then_some(handed.len() as u64);
+        ok(Body::reader(Cursor::new(handed.clone()), len))
     });
     let mut wire = Wire::connect(server.addr);
     wire.send("GET /known HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -351,7 +351,7 @@ fn channel_events_arrive_as_they_are_sent() {
     assert_eq!(head.header("transfer-encoding"), Some("chunked"));
     assert_eq!(head.header("x-accel-buffering"), Some("no"));
     for i in 0..3 {
-        // The stream is idle (no worker held): another client is served.
+        // The stream is idle (no worker held): another client is handed.
         let mut other = Wire::connect(server.addr);
         other.send("GET /other HTTP/1.1\r\nHost: x\r\n\r\n");
         assert_eq!(other.response("GET").body, b"/other");
@@ -363,9 +363,8 @@ fn channel_events_arrive_as_they_are_sent() {
     drop(wire);
     let deadline = Instant::now() + WAIT;
     loop {
-        match tx.try_send("data: ping\n\n") {
-            Err(TrySendError::Disconnected(_)) => break,
-            Ok(()) | Err(_) => {}
+        if let Err(TrySendError::Disconnected(_)) = tx.try_send("data: ping\n\n") {
+            break;
         }
         assert!(Instant::now() < deadline, "the producer was never told");
         std::thread::sleep(Duration::from_millis(10));
@@ -395,11 +394,11 @@ fn dropping_the_sender_ends_the_body_and_the_connection_goes_on() {
 fn a_slow_reader_of_a_large_file_does_not_hold_the_only_worker() {
     let data = pattern(32 * 1024 * 1024);
     let file = Arc::new(TempFile::with("slow.bin", &data));
-    let served = Arc::clone(&file);
+    let handed = Arc::clone(&file);
     let server = TestServer::start(1, move |req: &Request| {
         if req.path() == "/big" {
-            let len = served.open().metadata().unwrap().len();
-            return ok(Body::file(served.open(), 0, len));
+            let len = handed.open().metadata().unwrap().len();
+            return ok(Body::file(handed.open(), 0, len));
         }
         support::path_echo(req)
     });
@@ -422,10 +421,10 @@ fn a_slow_reader_of_a_large_file_does_not_hold_the_only_worker() {
 fn pipelined_requests_behind_streamed_bodies_are_answered_in_order() {
     let data = pattern(150_000);
     let file = Arc::new(TempFile::with("pipe.bin", &data));
-    let served = Arc::clone(&file);
+    let handed = Arc::clone(&file);
     let bytes = data.clone();
     let server = TestServer::start(2, move |req: &Request| match req.path() {
-        "/file" => ok(Body::file(served.open(), 10, 100_000)),
+        "/file" => ok(Body::file(handed.open(), 10, 100_000)),
         "/chunked" => ok(Body::reader(Cursor::new(bytes.clone()), None)),
         "/reader" => ok(Body::reader(Cursor::new(bytes.clone()), Some(5))),
         "/large" => ok(Body::from(bytes.clone())),
@@ -435,10 +434,9 @@ fn pipelined_requests_behind_streamed_bodies_are_answered_in_order() {
     let paths = [
         "/chunked", "/a", "/file", "/reader", "/large", "/b", "/chunked",
     ];
-    let mut burst = String::new();
-    for path in paths {
-        burst.push_str(&format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n"));
-    }
+    let mut burst = paths.join(" HTTP/1.1\r\nHost: x\r\n\r\nGET ");
+    burst.insert_str(0, "GET ");
+    burst.push_str(" HTTP/1.1\r\nHost: x\r\n\r\n");
     burst.push_str("HEAD /file HTTP/1.1\r\nHost: x\r\n\r\nGET /c HTTP/1.1\r\nHost: x\r\n\r\n");
     wire.send(&burst);
     for path in paths {
@@ -502,9 +500,9 @@ fn a_file_that_shrinks_while_sent_is_cut_off_not_padded() {
     const SHRUNK: u64 = 8 * 1024 * 1024;
     let data = pattern(LEN);
     let file = Arc::new(TempFile::with("shrink.bin", &data));
-    let served = Arc::clone(&file);
+    let handed = Arc::clone(&file);
     let server = TestServer::start(1, move |_: &Request| {
-        ok(Body::file(served.open(), 0, LEN as u64))
+        ok(Body::file(handed.open(), 0, LEN as u64))
     });
     // A small receive buffer, so that little is in flight when the file shrinks.
     let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();

@@ -21,7 +21,7 @@ const MARK_EVERY: u64 = 16 * 1024 * 1024;
 /// Allowed growth of the resident set during the download.
 const MAX_GROWTH: u64 = 32 * 1024 * 1024;
 
-/// VmRSS of this process, in bytes.
+/// `VmRSS` of this process, in bytes.
 fn rss() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
     let line = status
