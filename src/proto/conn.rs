@@ -10,8 +10,13 @@
 //!    ▲                         │ head without body                   │ body complete
 //!    │                         ▼                                     ▼
 //!    └──────── written ──── handler → response bytes (Write) ◀───────┘
-//!                                  │ close after it (error, Connection: close, HTTP/1.0)
-//!                                  ▼
+//!                              │      ▲      │
+//!                              │      │      │ streamed body: the server pulls its
+//!                              │      │      │ source as the socket takes it; a
+//!                              │      │      ▼ channel with nothing in it:
+//!                              │      └─ Waiting (woken by its producer)
+//!                              │ close after it (error, Connection: close, HTTP/1.0,
+//!                              ▼ a close-delimited or failed body)
 //!                        Closing (half-close, linger) → Closed
 //! ```
 //!
@@ -21,6 +26,17 @@
 //! into that buffer: it stays where the handler put it and is queued at its
 //! place in the output, which then comes out in several slices
 //! ([`Conn::output_slices`], for one vectored write).
+//!
+//! Streamed bodies (a file, a reader, a channel) are queued the same way,
+//! framed here (see the response body policy in the [module doc](super)) and
+//! pulled by the server: when nothing is left to write but a stream is at the
+//! front, the phase is [`Phase::Write`] and `Conn::stream` says what it
+//! wants (at most [`STREAM_WINDOW`](super::STREAM_WINDOW) bytes); the server
+//! reads them into the stream's window or sends them directly, and reports
+//! with `Conn::body_pulled`, `Conn::body_sent` or `Conn::body_failed`. An
+//! empty channel makes the phase [`Phase::Waiting`]. While a stream is
+//! queued the output counts as over its high-water mark, so no request
+//! behind it is processed (or input read) until it ends.
 //!
 //! Memory: an idle connection holds no buffer. [`Buffers`] (input, output and
 //! the reused [`Request`]) come from a per-worker [`BufferPool`] when bytes

@@ -371,6 +371,32 @@ mod tests {
     }
 
     #[test]
+    fn streamed_bodies_are_delimited_as_told() {
+        let head = |delimit, status: u16, head_request| {
+            let resp = ResponseBuilder::new().status(status).build().unwrap();
+            let mut out = Vec::new();
+            let follows = encode_head(
+                &resp,
+                &framing(&stamp(), false, head_request),
+                delimit,
+                &mut out,
+            );
+            (String::from_utf8(out).unwrap(), follows)
+        };
+        let (text, follows) = head(Delimit::Chunked, 200, false);
+        assert!(text.contains("\r\nTransfer-Encoding: chunked\r\n") && follows);
+        assert!(!text.contains("Content-Length"));
+        let (text, follows) = head(Delimit::Length(1 << 40), 200, true);
+        assert!(text.contains("\r\nContent-Length: 1099511627776\r\n") && !follows);
+        let (text, _) = head(Delimit::Close, 200, false);
+        assert!(!text.contains("Content-Length") && !text.contains("Transfer-Encoding"));
+        for status in [204, 304] {
+            let (text, follows) = head(Delimit::Chunked, status, false);
+            assert!(!text.contains("Transfer-Encoding") && !follows, "{status}");
+        }
+    }
+
+    #[test]
     fn decimals() {
         for n in [0, 7, 10, 42, 99, 100, 999, u64::MAX] {
             let mut out = Vec::new();

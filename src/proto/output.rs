@@ -486,6 +486,26 @@ mod tests {
     }
 
     #[test]
+    fn a_file_is_read_at_its_offset_and_a_short_one_fails() {
+        let path = std::env::temp_dir().join(format!(
+            "mini_async_http-{}-output-file",
+            std::process::id()
+        ));
+        std::fs::write(&path, b"0123456789").unwrap();
+        let source = |offset, len| {
+            let file = std::fs::File::open(&path).unwrap();
+            Body::file(file, offset, len).take_source().unwrap()
+        };
+        let mut out = Output::default();
+        out.push_stream(source(2, 5), Delimit::Length(5));
+        assert_eq!(drain(&mut out, 2).unwrap(), b"23456");
+        let mut out = Output::default();
+        out.push_stream(source(2, 20), Delimit::Length(20));
+        assert_eq!(drain(&mut out, 100), Err(()), "the file is shorter");
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
     fn direct_sends_end_a_length_stream() {
         let mut out = Output::default();
         out.push_stream(reader(b""), Delimit::Length(10));

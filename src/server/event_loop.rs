@@ -19,6 +19,22 @@
 //! after its next `poll`, which at the latest is the one that reports that
 //! connection's next event, so the common keep-alive request costs no wake-up.
 //!
+//! # Waiting for a producer
+//! A connection whose response is a channel body with nothing in it comes
+//! back in [`Phase::Waiting`] (and wakes the loop, so its deadline starts at
+//! once). It needs no worker and no readiness: writable events are ignored,
+//! and it stays in the loop until its producer sends or drops its sender.
+//! The producer's thread then pushes the connection's key and id onto
+//! `Shared::woken` and wakes the loop through the `Waker`; the loop takes the
+//! keys after it has taken back the finished connections and sends each
+//! waiting one to a worker (one still at a worker is marked missed and goes
+//! again when it comes back; a key whose id no longer matches is stale and
+//! skipped). A readable event still goes to a worker, which closes the
+//! connection if the client has closed its side (the producer is told). The
+//! deadline while waiting is `producer_timeout`, none by default: a stream
+//! of server-sent events may be quiet for long, and when it sends, the write
+//! timeout applies again to a client that does not read.
+//!
 //! # Edge-triggered readiness
 //! mio is edge-triggered: an event is reported once, when the socket becomes
 //! ready. An event can arrive while its connection is at a worker, where the
@@ -70,10 +86,14 @@
 //!
 //! # Deadlines
 //! Each slot has one deadline, set from the connection's [`Phase`] when it
-//! comes back (header, idle, body, write or linger timeout). Deadlines live in
+//! comes back (header, idle, body, write, producer or linger timeout). Deadlines live in
 //! a min-heap with at most one live entry per slot: a later deadline only
 //! updates the slot, and the entry, when it pops early, is pushed again for
 //! the slot's current deadline. No scan of all connections ever happens.
+//! A deadline that passes while its connection is away (at a worker, or
+//! handed back without a wake-up) marks the connection missed, as an event
+//! would, so that it is taken back and expired then; a connection whose
+//! deadline has passed is expired rather than sent to a worker again.
 //!
 //! # Scheduling
 //! On Linux the loop runs under `SCHED_BATCH` while `start` runs (restored
