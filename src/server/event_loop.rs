@@ -515,6 +515,9 @@ impl EventLoop {
     /// dropped its sender) to a worker; one still at a worker is marked, and
     /// goes again when it comes back.
     fn wake_streams(&mut self) {
+        if !self.shared.any_woken.swap(false, Ordering::SeqCst) {
+            return;
+        }
         std::mem::swap(
             &mut *self
                 .shared

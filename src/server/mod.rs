@@ -44,6 +44,9 @@ pub(crate) struct Shared {
     /// Connections (slab key, slot id) whose channel body's producer sent
     /// or went away: the loop sends them to a worker again.
     pub(crate) woken: Mutex<Vec<(usize, u64)>>,
+    /// `woken` may have keys: set after pushing, so the loop takes the lock
+    /// only when there is something (not once per loop iteration).
+    pub(crate) any_woken: AtomicBool,
 }
 
 impl Shared {
@@ -64,6 +67,7 @@ impl Shared {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push((key, id));
+        self.any_woken.store(true, Ordering::SeqCst);
         self.wake();
     }
 
@@ -194,6 +198,7 @@ impl AIOServer {
             loop_parked: AtomicBool::new(false),
             loop_thread: OnceLock::new(),
             woken: Mutex::new(Vec::new()),
+            any_woken: AtomicBool::new(false),
         });
         let settings = Arc::new(b.clone());
         let handler = Arc::new(handler);
