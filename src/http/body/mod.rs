@@ -143,7 +143,10 @@ impl Body {
     }
 
     /// `len` bytes of `file` starting at `offset`, sent by the server from
-    /// the file as the client takes them (never read into memory whole).
+    /// the file as the client takes them (never read into memory whole;
+    /// with `sendfile` on Linux under the `files` feature, else with
+    /// positioned reads, so the file's cursor is not used). A file that turns
+    /// out shorter than `offset + len` while it is sent closes the connection.
     ///
     /// ```
     /// use mini_async_http::Body;
@@ -163,7 +166,13 @@ impl Body {
 
     /// A body read from `reader` by the server as the client takes it; `len`
     /// is its length when known (sent as `Content-Length`; else the body is
-    /// chunked, or close-delimited for HTTP/1.0).
+    /// chunked, or close-delimited for HTTP/1.0). With a length, exactly
+    /// `len` bytes are sent: a reader that ends sooner closes the connection,
+    /// bytes beyond it are not read.
+    ///
+    /// The reader is read on a worker thread: one that blocks (a pipe, a
+    /// socket) holds that worker while it blocks. For bytes that arrive over
+    /// time, use [`Body::channel`], which never holds a worker.
     ///
     /// ```
     /// use mini_async_http::Body;
