@@ -80,8 +80,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::Error;
 use super::decode::BodyDecoder;
-use super::encode::{self, CONTINUE, Delimit, Framing, Stamp};
-use super::output::{Output, Stream};
+use super::encode::{self, CONTINUE, Framing, Stamp};
+use super::output::{Output, Stream, splice};
 use super::parse::{self, Head, Limits};
 use crate::http::{Handler, Method, Pulled, Request, Response, Version};
 
@@ -393,7 +393,9 @@ impl Conn {
     /// The next response bytes waiting to be written: all of them, or, when
     /// a large body is queued (see [`SPLICE_MIN`]), the run up to the next
     /// boundary between the output buffer and a body. Empty only when
-    /// nothing is waiting. (The server itself writes
+    /// nothing is waiting to be written now (with a streamed body at the
+    /// front, its next bytes may first have to be pulled: see the module
+    /// doc). (The server itself writes
     /// [`output_slices`](Self::output_slices); this is for the sans-IO users:
     /// tests, fuzz targets, benches.)
     #[must_use]
@@ -663,7 +665,7 @@ impl Conn {
         };
         if resp.body_ref().inline_len() < SPLICE_MIN {
             encode::encode(&resp, &framing, &mut bufs.out.buf);
-        } else if splice(bufs, &mut resp, framing) {
+        } else if splice(&mut bufs.out, &mut resp, framing) {
             // Close-delimited: half-close after it, so that unread input
             // cannot make the kernel reset the body away.
             self.stop(CloseReason::NotKeepAlive);
@@ -736,46 +738,6 @@ impl Conn {
         encode::encode(&resp, &framing, &mut bufs.out.buf);
         self.stop(CloseReason::Rejected(err));
     }
-}
-
-/// Encodes a response with a large or streamed body: the head into the
-/// output, the body queued after it (kept out of line: it is the rare path).
-/// Returns `true` if the body is close-delimited (then the head says
-/// `Connection: close` and the connection must close after it).
-#[cold]
-#[inline(never)]
-fn splice(bufs: &mut Buffers, resp: &mut Response, mut framing: Framing<'_>) -> bool {
-    let out = &mut bufs.out;
-    let body = resp.take_body();
-    if body.is_in_memory() {
-        let len = body.as_bytes().len() as u64;
-        if encode::encode_head(resp, &framing, Delimit::Length(len), &mut out.buf) {
-            out.push_bytes(body);
-        }
-        return false;
-    }
-    let length = body.content_length();
-    let Some(source) = body.take_source() else {
-        log::error!("a reader or channel body was sent twice; answering 500");
-        let resp = Response::plain(500, "Internal Server Error\n");
-        encode::encode(&resp, &framing, &mut out.buf);
-        return false;
-    };
-    let delimit = match length {
-        Some(len) => Delimit::Length(len),
-        None if framing.http10_keep_alive => Delimit::Close,
-        None => Delimit::Chunked,
-    };
-    let status = resp.status();
-    let bodiless = framing.head_request || status == 204 || status == 304;
-    let close = delimit == Delimit::Close && !bodiless;
-    framing.close |= close;
-    // HEAD, 204 and 304: the source is dropped unread (a channel's producer
-    // is told), as is an empty one.
-    if encode::encode_head(resp, &framing, delimit, &mut out.buf) && delimit != Delimit::Length(0) {
-        out.push_stream(source, delimit);
-    }
-    close
 }
 
 /// Whether `buf` holds the end of a head: a line end followed by an empty

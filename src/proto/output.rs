@@ -17,8 +17,8 @@
 
 use std::collections::VecDeque;
 
-use super::encode::Delimit;
-use crate::http::{Body, Pulled, Source};
+use super::encode::{self, Delimit, Framing};
+use crate::http::{Body, Pulled, Response, Source};
 
 /// Bytes of a streamed body read ahead of what the socket has taken, at most.
 pub const STREAM_WINDOW: usize = 64 * 1024;
@@ -220,6 +220,45 @@ impl Output {
     pub(crate) fn written(&self) -> usize {
         self.written
     }
+}
+
+/// Encodes a response with a large or streamed body: the head into the
+/// output, the body queued after it (kept out of line: it is the rare path).
+/// Returns `true` if the body is close-delimited (then the head says
+/// `Connection: close` and the connection must close after it).
+#[cold]
+#[inline(never)]
+pub(crate) fn splice(out: &mut Output, resp: &mut Response, mut framing: Framing<'_>) -> bool {
+    let body = resp.take_body();
+    if body.is_in_memory() {
+        let len = body.as_bytes().len() as u64;
+        if encode::encode_head(resp, &framing, Delimit::Length(len), &mut out.buf) {
+            out.push_bytes(body);
+        }
+        return false;
+    }
+    let length = body.content_length();
+    let Some(source) = body.take_source() else {
+        log::error!("a reader or channel body was sent twice; answering 500");
+        let resp = Response::plain(500, "Internal Server Error\n");
+        encode::encode(&resp, &framing, &mut out.buf);
+        return false;
+    };
+    let delimit = match length {
+        Some(len) => Delimit::Length(len),
+        None if framing.http10_keep_alive => Delimit::Close,
+        None => Delimit::Chunked,
+    };
+    let status = resp.status();
+    let bodiless = framing.head_request || status == 204 || status == 304;
+    let close = delimit == Delimit::Close && !bodiless;
+    framing.close |= close;
+    // HEAD, 204 and 304: the source is dropped unread (a channel's producer
+    // is told), as is an empty one.
+    if encode::encode_head(resp, &framing, delimit, &mut out.buf) && delimit != Delimit::Length(0) {
+        out.push_stream(source, delimit);
+    }
+    close
 }
 
 /// A body the server pulls, and the framing around its bytes.
