@@ -18,6 +18,7 @@ pub use http::{
     Body, BodyReader, BuildError, Handler, Headers, IntoResponse, Method, Request, Response,
     ResponseBuilder, Version,
 };
+pub use http::{BodySender, Disconnected, TrySendError};
 #[cfg(feature = "router")]
 pub use router::{Next, RouteError, Router, RouterBuilder};
 pub use server::{AIOServer, ServerBuilder, ServerHandle};
