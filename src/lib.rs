@@ -3,6 +3,8 @@
 #![deny(missing_docs, missing_debug_implementations)]
 #![doc(test(attr(deny(warnings), allow(unused_variables, unused_must_use))))]
 
+#[cfg(feature = "files")]
+mod files;
 mod http;
 #[cfg(feature = "internals")]
 #[doc(hidden)]
@@ -16,3 +18,10 @@ pub use http::{
     Version,
 };
 pub use server::{AIOServer, ServerBuilder, ServerHandle};
+
+#[cfg(feature = "files")]
+pub use files::Files;
+/// The static-file handler's parsers, for the fuzz targets (not a stable API).
+#[cfg(all(feature = "files", feature = "internals"))]
+#[doc(hidden)]
+pub use files::internals as files_internals;
