@@ -176,7 +176,7 @@ enum Piece {
 /// the server sends it: each part is a delimiter, `Content-Type`,
 /// `Content-Range`, an empty line and the range's bytes; the last is
 /// followed by the closing delimiter. Its length is known in advance
-/// ([`len`](Self::len)); a source that ends early (a file truncated while
+/// ([`body_len`](Self::body_len)); a source that ends early (a file truncated while
 /// being sent) is an `UnexpectedEof` error, after which the server closes
 /// the connection.
 ///
