@@ -79,10 +79,11 @@ pub fn accepted_codings(headers: &Headers) -> Vec<Coding> {
             *slot = Some(q);
         }
     }
-    let mut codings: Vec<(u16, Coding)> = [(br.or(star), Coding::Br), (gzip.or(star), Coding::Gzip)]
-        .into_iter()
-        .filter_map(|(q, c)| q.filter(|&q| q > 0).map(|q| (q, c)))
-        .collect();
+    let mut codings: Vec<(u16, Coding)> =
+        [(br.or(star), Coding::Br), (gzip.or(star), Coding::Gzip)]
+            .into_iter()
+            .filter_map(|(q, c)| q.filter(|&q| q > 0).map(|q| (q, c)))
+            .collect();
     // Stable: br stays first at equal q.
     codings.sort_by_key(|&(q, _)| std::cmp::Reverse(q));
     codings.into_iter().map(|(_, c)| c).collect()

@@ -21,7 +21,12 @@ const MAX_ENTRIES: usize = 10_000;
 
 /// The page for the directory `dir`, shown as `title` (its URL path,
 /// decoded).
-pub(crate) fn render(dir: impl AsFd, title: &str, at_root: bool, hidden: bool) -> io::Result<String> {
+pub(crate) fn render(
+    dir: impl AsFd,
+    title: &str,
+    at_root: bool,
+    hidden: bool,
+) -> io::Result<String> {
     let mut entries = Vec::new();
     let mut more = 0usize;
     for entry in Dir::read_from(&dir)? {

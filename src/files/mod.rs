@@ -118,7 +118,7 @@ pub mod internals {
 /// assert_eq!(files.call(&Request::new(Method::Get, "/../Cargo.toml")).status(), 404);
 /// ```
 ///
-/// With the server (a [`Router`](crate::Router) can mount it under a prefix
+/// With the server (a `Router` can mount it under a prefix
 /// instead):
 ///
 /// ```no_run
@@ -131,9 +131,9 @@ pub mod internals {
 #[derive(Debug)]
 pub struct Files {
     root: Root,
+    /// `hidden` and `follow_symlinks_outside`.
+    open: Options,
     listing: bool,
-    hidden: bool,
-    follow_outside: bool,
     precompressed: bool,
     cache_control: Option<String>,
 }
@@ -154,9 +154,11 @@ impl Files {
     pub fn new(root: impl AsRef<Path>) -> io::Result<Files> {
         Ok(Files {
             root: Root::open(root.as_ref())?,
+            open: Options {
+                hidden: false,
+                follow_outside: false,
+            },
             listing: false,
-            hidden: false,
-            follow_outside: false,
             precompressed: true,
             cache_control: None,
         })
@@ -182,7 +184,7 @@ impl Files {
     /// ```
     #[must_use]
     pub fn hidden(mut self, on: bool) -> Files {
-        self.hidden = on;
+        self.open.hidden = on;
         self
     }
 
@@ -194,7 +196,7 @@ impl Files {
     /// ```
     #[must_use]
     pub fn follow_symlinks_outside(mut self, on: bool) -> Files {
-        self.follow_outside = on;
+        self.open.follow_outside = on;
         self
     }
 
@@ -236,13 +238,6 @@ impl Files {
         self
     }
 
-    fn options(&self) -> Options {
-        Options {
-            hidden: self.hidden,
-            follow_outside: self.follow_outside,
-        }
-    }
-
     fn serve(&self, req: &Request) -> Response {
         if !matches!(req.method(), Method::Get | Method::Head) {
             return finish(
@@ -253,13 +248,13 @@ impl Files {
                     .body(b"Method Not Allowed"),
             );
         }
-        let path = match parse_path(req.route_path(), self.hidden) {
+        let path = match parse_path(req.route_path(), self.open.hidden) {
             Ok(path) => path,
             Err(PathError::TooLong) => return Response::plain(414, "URI Too Long"),
             Err(PathError::BadEscape) => return Response::plain(400, "Bad Request"),
             Err(PathError::Refused) => return not_found(),
         };
-        match open::open(&self.root, &path.segments, self.options()) {
+        match open::open(&self.root, &path.segments, self.open) {
             Ok(Found::File {
                 file,
                 meta,
@@ -277,7 +272,7 @@ impl Files {
     fn serve_dir(&self, req: &Request, path: &RequestPath, dir: &DirFd<'_>) -> Response {
         let mut index = path.segments.clone();
         index.push("index.html".to_owned());
-        match open::open(&self.root, &index, self.options()) {
+        match open::open(&self.root, &index, self.open) {
             Ok(Found::File {
                 file,
                 meta,
@@ -296,7 +291,7 @@ impl Files {
             title.push_str(segment);
         }
         title.push('/');
-        match listing::render(dir, &title, path.segments.is_empty(), self.hidden) {
+        match listing::render(dir, &title, path.segments.is_empty(), self.open.hidden) {
             Ok(page) => finish(
                 ResponseBuilder::new()
                     .content_type("text/html; charset=utf-8")
@@ -393,7 +388,7 @@ impl Files {
         if self.precompressed {
             for coding in accepted_codings(req.headers()) {
                 let sibling = format!("{name}{}", coding.suffix());
-                if !valid_name(&sibling, self.hidden) {
+                if !valid_name(&sibling, self.open.hidden) {
                     continue;
                 }
                 let flags = OFlags::RDONLY

@@ -77,8 +77,10 @@ impl AsFd for DirFd<'_> {
     }
 }
 
-/// What a look-up found.
+/// What a look-up found (moved once per request, so the size of its file
+/// variant costs nothing worth a box).
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Found<'a> {
     /// A regular file, open for reading, with the directory it is in and
     /// its name there (for precompressed siblings).
@@ -106,8 +108,15 @@ pub(crate) enum OpenError {
 impl From<Errno> for OpenError {
     fn from(errno: Errno) -> OpenError {
         match errno {
-            Errno::NOENT | Errno::NOTDIR | Errno::LOOP | Errno::ACCESS | Errno::NAMETOOLONG
-            | Errno::PERM => OpenError::NotFound,
+            // NXIO: a Unix socket (or a FIFO with no reader, not opened
+            // for writing here).
+            Errno::NOENT
+            | Errno::NOTDIR
+            | Errno::LOOP
+            | Errno::ACCESS
+            | Errno::NAMETOOLONG
+            | Errno::PERM
+            | Errno::NXIO => OpenError::NotFound,
             other => OpenError::Io(other.into()),
         }
     }
@@ -259,16 +268,43 @@ mod tests {
     fn symlink_targets_resolved_lexically() {
         let root = Path::new("/srv/www");
         let inside = |names: &[&str]| Target::Inside(walked(names));
-        assert_eq!(resolve(root, &walked(&["a"]), b"b.txt", false), inside(&["a", "b.txt"]));
-        assert_eq!(resolve(root, &walked(&["a"]), b"../c", false), inside(&["c"]));
-        assert_eq!(resolve(root, &walked(&["a", "b"]), b"./../../x/./y", false), inside(&["x", "y"]));
+        assert_eq!(
+            resolve(root, &walked(&["a"]), b"b.txt", false),
+            inside(&["a", "b.txt"])
+        );
+        assert_eq!(
+            resolve(root, &walked(&["a"]), b"../c", false),
+            inside(&["c"])
+        );
+        assert_eq!(
+            resolve(root, &walked(&["a", "b"]), b"./../../x/./y", false),
+            inside(&["x", "y"])
+        );
         assert_eq!(resolve(root, &walked(&[]), b"..", false), Target::Outside);
-        assert_eq!(resolve(root, &walked(&["a"]), b"../../www/x", false), Target::Outside);
-        assert_eq!(resolve(root, &walked(&["a"]), b"/etc/passwd", false), Target::Outside);
-        assert_eq!(resolve(root, &walked(&["a"]), b"/srv/www/x", false), inside(&["x"]));
-        assert_eq!(resolve(root, &walked(&["a"]), b"/srv/wwwx", false), Target::Outside);
-        assert_eq!(resolve(root, &walked(&[]), b".git/config", false), Target::Refused);
-        assert_eq!(resolve(root, &walked(&[]), b".git/config", true), inside(&[".git", "config"]));
+        assert_eq!(
+            resolve(root, &walked(&["a"]), b"../../www/x", false),
+            Target::Outside
+        );
+        assert_eq!(
+            resolve(root, &walked(&["a"]), b"/etc/passwd", false),
+            Target::Outside
+        );
+        assert_eq!(
+            resolve(root, &walked(&["a"]), b"/srv/www/x", false),
+            inside(&["x"])
+        );
+        assert_eq!(
+            resolve(root, &walked(&["a"]), b"/srv/wwwx", false),
+            Target::Outside
+        );
+        assert_eq!(
+            resolve(root, &walked(&[]), b".git/config", false),
+            Target::Refused
+        );
+        assert_eq!(
+            resolve(root, &walked(&[]), b".git/config", true),
+            inside(&[".git", "config"])
+        );
         assert_eq!(resolve(root, &walked(&[]), b"a:b", false), Target::Refused);
         assert_eq!(resolve(root, &walked(&[]), b"\xff", false), Target::Refused);
         assert_eq!(resolve(root, &walked(&["a"]), b".", false), inside(&["a"]));

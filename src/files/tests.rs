@@ -99,9 +99,20 @@ fn etag_follows_mtime_and_size() {
     let dir = TempDir::new();
     let path = dir.write("a.txt", DATA);
     let files = Files::new(dir.path()).unwrap();
-    let etag = || get(&files, "/a.txt", &[]).headers().get("ETag").unwrap().to_owned();
+    let etag = || {
+        get(&files, "/a.txt", &[])
+            .headers()
+            .get("ETag")
+            .unwrap()
+            .to_owned()
+    };
     let set_mtime = |t: SystemTime| {
-        fs::File::options().write(true).open(&path).unwrap().set_modified(t).unwrap();
+        fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
     };
     let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     set_mtime(t0);
@@ -134,8 +145,15 @@ fn single_range() {
         let mut resp = get(&files, "/a.txt", &[("Range", range)]);
         assert_eq!(resp.status(), 206, "{range}");
         assert_eq!(header(&resp, "Content-Range"), Some(content_range));
-        assert_eq!(header(&resp, "Content-Type"), Some("text/plain; charset=utf-8"));
-        assert_eq!(body(&mut resp), (Some(bytes.len() as u64), bytes.to_vec()), "{range}");
+        assert_eq!(
+            header(&resp, "Content-Type"),
+            Some("text/plain; charset=utf-8")
+        );
+        assert_eq!(
+            body(&mut resp),
+            (Some(bytes.len() as u64), bytes.to_vec()),
+            "{range}"
+        );
     }
 }
 
@@ -166,7 +184,11 @@ fn multipart_ranges() {
     );
     assert_eq!(String::from_utf8(bytes).unwrap(), expected);
     let again = get(&files, "/a.txt", &[("Range", "bytes=0-0,2-2")]);
-    assert_ne!(header(&again, "Content-Type"), Some(&*content_type), "boundary per response");
+    assert_ne!(
+        header(&again, "Content-Type"),
+        Some(&*content_type),
+        "boundary per response"
+    );
 }
 
 #[test]
@@ -204,7 +226,11 @@ fn precompressed_body_is_the_variant() {
     assert_eq!(body(&mut resp).1, b"BR");
     let mut resp = get(&files, "/app.js", &[("Accept-Encoding", "gzip")]);
     assert_eq!(body(&mut resp).1, b"GZIP");
-    let mut resp = get(&files, "/app.js", &[("Accept-Encoding", "gzip"), ("Range", "bytes=1-")]);
+    let mut resp = get(
+        &files,
+        "/app.js",
+        &[("Accept-Encoding", "gzip"), ("Range", "bytes=1-")],
+    );
     assert_eq!(resp.status(), 206);
     assert_eq!(header(&resp, "Content-Range"), Some("bytes 1-3/4"));
     assert_eq!(body(&mut resp).1, b"ZIP");
@@ -245,4 +271,87 @@ fn openat_walk_against_canonicalize() {
         walk / rounds,
         canon / rounds
     );
+}
+
+#[test]
+fn encoded_names_reachable() {
+    let dir = TempDir::new();
+    for name in [
+        "a b.txt",
+        "c+d.txt",
+        "e#f.txt",
+        "50%.txt",
+        "q?.txt",
+        "café.txt",
+        "sub dir/x y",
+    ] {
+        dir.write(name, name.as_bytes());
+    }
+    let files = Files::new(dir.path()).unwrap();
+    for (target, name) in [
+        ("/a%20b.txt", "a b.txt"),
+        ("/c+d.txt", "c+d.txt"),
+        ("/c%2Bd.txt", "c+d.txt"),
+        ("/e%23f.txt", "e#f.txt"),
+        ("/50%25.txt", "50%.txt"),
+        ("/q%3F.txt", "q?.txt"),
+        ("/q%3F.txt?q=1", "q?.txt"),
+        ("/caf%C3%A9.txt", "café.txt"),
+        ("/sub%20dir/x%20y?a=b#c", "sub dir/x y"),
+    ] {
+        let mut resp = get(&files, target, &[]);
+        assert_eq!(resp.status(), 200, "{target}");
+        assert_eq!(body(&mut resp).1, name.as_bytes(), "{target}");
+    }
+    // `+` is not a space in a path.
+    assert_eq!(get(&files, "/a+b.txt", &[]).status(), 404);
+}
+
+#[test]
+fn symlink_inside_root_followed() {
+    use std::os::unix::fs::symlink;
+    let dir = TempDir::new();
+    dir.write("v1/app.js", b"version 1");
+    dir.write("v1/index.html", b"index of v1");
+    dir.write("other/data.txt", b"data");
+    let root = dir.path();
+    symlink("v1", root.join("latest")).unwrap();
+    symlink("../other/data.txt", root.join("v1/data-link")).unwrap();
+    symlink(root.join("other"), root.join("abs-other")).unwrap();
+    symlink("latest", root.join("latest-latest")).unwrap();
+    let files = Files::new(root).unwrap();
+    for (target, want) in [
+        ("/latest/app.js", &b"version 1"[..]),
+        ("/latest/", b"index of v1"),
+        ("/latest-latest/app.js", b"version 1"),
+        ("/latest/data-link", b"data"),
+        ("/abs-other/data.txt", b"data"),
+    ] {
+        let mut resp = get(&files, target, &[]);
+        assert_eq!(resp.status(), 200, "{target}");
+        assert_eq!(body(&mut resp).1, want, "{target}");
+    }
+    // A link to a directory is one: without the slash, a redirect.
+    assert_eq!(get(&files, "/latest", &[]).status(), 308);
+}
+
+#[test]
+fn fifo_not_served() {
+    use rustix::fs::{FileType, Mode, mknodat};
+    let dir = TempDir::new();
+    mknodat(
+        rustix::fs::CWD,
+        dir.path().join("pipe"),
+        FileType::Fifo,
+        Mode::RUSR | Mode::WUSR,
+        0,
+    )
+    .unwrap();
+    let socket = std::os::unix::net::UnixListener::bind(dir.path().join("sock")).unwrap();
+    let files = Files::new(dir.path()).unwrap().listing(true);
+    // Opening a FIFO without a writer would block this thread forever
+    // without O_NONBLOCK.
+    assert_eq!(get(&files, "/pipe", &[]).status(), 404);
+    assert_eq!(get(&files, "/sock", &[]).status(), 404);
+    drop(socket);
 }

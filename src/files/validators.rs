@@ -135,9 +135,9 @@ const OWS: &[char] = &[' ', '\t'];
 
 /// Whether the list fields `name` hold `*` or a tag for which `matches`.
 fn any_tag(headers: &Headers, name: &str, matches: impl Fn(&Tag<'_>) -> bool) -> bool {
-    headers.get_all(name).any(|value| {
-        value.trim_matches(OWS) == "*" || Tags(value).any(|tag| matches(&tag))
-    })
+    headers
+        .get_all(name)
+        .any(|value| value.trim_matches(OWS) == "*" || Tags(value).any(|tag| matches(&tag)))
 }
 
 /// The first field `name`, as whole seconds since the epoch, if it parses.
@@ -203,8 +203,7 @@ impl<'a> Iterator for Tags<'a> {
         };
         // etagc: %x21 / %x23-7E / obs-text (anything but DQUOTE, controls
         // and space).
-        let Some(end) = quoted.find(|c: char| c == '"' || c.is_ascii_control() || c == ' ')
-        else {
+        let Some(end) = quoted.find(|c: char| c == '"' || c.is_ascii_control() || c == ' ') else {
             self.0 = "";
             return None;
         };
@@ -237,7 +236,10 @@ mod tests {
     #[test]
     fn entity_tag_lists() {
         assert_eq!(tags("\"a\""), [(false, "a")]);
-        assert_eq!(tags(" \"a\" ,W/\"b\",, \"\" "), [(false, "a"), (true, "b"), (false, "")]);
+        assert_eq!(
+            tags(" \"a\" ,W/\"b\",, \"\" "),
+            [(false, "a"), (true, "b"), (false, "")]
+        );
         assert_eq!(tags("\"a\", bogus, \"c\""), [(false, "a")]);
         assert_eq!(tags("\"unterminated"), []);
         assert_eq!(tags("\"a\"x"), []);
@@ -253,9 +255,18 @@ mod tests {
             modified: Some(1_000_000_000),
         };
         for name in ["If-Modified-Since", "If-Unmodified-Since"] {
-            for value in ["yesterday", "", "Sun, 06 Nov 1994 08:49:37", "Sun, 32 Nov 1994 08:49:37 GMT"] {
+            for value in [
+                "yesterday",
+                "",
+                "Sun, 06 Nov 1994 08:49:37",
+                "Sun, 32 Nov 1994 08:49:37 GMT",
+            ] {
                 let headers: Headers = [(name, value)].into_iter().collect();
-                assert_eq!(evaluate(&headers, &v), Precondition::Proceed, "{name}: {value}");
+                assert_eq!(
+                    evaluate(&headers, &v),
+                    Precondition::Proceed,
+                    "{name}: {value}"
+                );
             }
         }
     }
@@ -273,7 +284,10 @@ mod tests {
         let same = "Sun, 06 Nov 1994 08:49:37 GMT";
         let before = "Sun, 06 Nov 1994 08:49:36 GMT";
         assert_eq!(at("If-Modified-Since", same), Precondition::NotModified);
-        assert_eq!(at("If-Modified-Since", "Sunday, 06-Nov-94 08:49:37 GMT"), Precondition::NotModified);
+        assert_eq!(
+            at("If-Modified-Since", "Sunday, 06-Nov-94 08:49:37 GMT"),
+            Precondition::NotModified
+        );
         assert_eq!(at("If-Modified-Since", before), Precondition::Proceed);
         assert_eq!(at("If-Unmodified-Since", same), Precondition::Proceed);
         assert_eq!(at("If-Unmodified-Since", before), Precondition::Failed);

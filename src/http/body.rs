@@ -337,6 +337,32 @@ impl From<Cow<'_, str>> for Body {
     }
 }
 
+/// Reading back what a file or reader body would send, for the tests of the
+/// static-file handler (`src/files`).
+#[cfg(all(test, unix, feature = "files"))]
+impl Body {
+    /// Every byte the body would send (a reader body is consumed).
+    pub(crate) fn read_all(&self) -> std::io::Result<Vec<u8>> {
+        use std::os::unix::fs::FileExt;
+        match &self.0 {
+            Repr::File { file, offset, len } => {
+                let mut buf = vec![0; usize::try_from(*len).unwrap_or(usize::MAX)];
+                file.read_exact_at(&mut buf, *offset)?;
+                Ok(buf)
+            }
+            Repr::Reader { reader, .. } => {
+                let mut buf = Vec::new();
+                let taken = reader.lock().map_or(None, |mut r| r.take());
+                if let Some(mut reader) = taken {
+                    reader.read_to_end(&mut buf)?;
+                }
+                Ok(buf)
+            }
+            Repr::Static(_) | Repr::Owned(_) => Ok(self.as_bytes().to_vec()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -366,31 +392,5 @@ mod tests {
         }
         assert_eq!(format!("{:?}", Body::from("a\"b")), r#""a\"b""#);
         assert_eq!(format!("{:?}", Body::from(vec![0xff])), "[255]");
-    }
-}
-
-/// Reading back what a file or reader body would send, for the tests of the
-/// static-file handler (`src/files`).
-#[cfg(all(test, unix, feature = "files"))]
-impl Body {
-    /// Every byte the body would send (a reader body is consumed).
-    pub(crate) fn read_all(&self) -> std::io::Result<Vec<u8>> {
-        use std::os::unix::fs::FileExt;
-        match &self.0 {
-            Repr::File { file, offset, len } => {
-                let mut buf = vec![0; usize::try_from(*len).unwrap_or(usize::MAX)];
-                file.read_exact_at(&mut buf, *offset)?;
-                Ok(buf)
-            }
-            Repr::Reader { reader, .. } => {
-                let mut buf = Vec::new();
-                let taken = reader.lock().map(|mut r| r.take()).unwrap_or(None);
-                if let Some(mut reader) = taken {
-                    reader.read_to_end(&mut buf)?;
-                }
-                Ok(buf)
-            }
-            Repr::Static(_) | Repr::Owned(_) => Ok(self.as_bytes().to_vec()),
-        }
     }
 }
