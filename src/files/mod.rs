@@ -38,11 +38,11 @@
 //! | a route path over 4 KiB | 414 | `overlong_path` |
 //! | a malformed `%` escape | 400 | `malformed_escape`, `files::path::tests::malformed_escape_is_bad_request` |
 //! | a `.` or `..` segment (also encoded), `%2F`, `\`, NUL, `:`, invalid UTF-8 once decoded, an empty segment, a path not starting with `/` | 404 | `traversal_refused`, `files::path::tests::traversal_and_tricks_refused` |
-//! | names with space, `+`, `#`, `%`, unicode: reached by their percent-encoding; the query is not part of the name | 200 | `encoded_names_reachable` |
-//! | a symlink whose target stays below the root (and is not hidden) | followed | `symlink_inside_root_followed` |
+//! | names with space, `+`, `#`, `%`, unicode: reached by their percent-encoding; the query is not part of the name | 200 | `files::tests::encoded_names_reachable` |
+//! | a symlink whose target stays below the root (and is not hidden) | followed | `files::tests::symlink_inside_root_followed` |
 //! | a symlink leading outside the root (unless `follow_symlinks_outside(true)`), a symlink loop | 404 | `symlink_outside_root_refused`, `symlink_loop_refused` |
 //! | a hidden name (`.env`, `.git/…`), unless `hidden(true)` | 404 | `hidden_refused` |
-//! | a FIFO, socket or device | 404 (opened non-blocking, never read) | `fifo_not_served` |
+//! | a FIFO, socket or device | 404 (opened non-blocking, never read) | `files::tests::fifo_not_served` |
 //! | `name.br` / `name.gz` next to the file, allowed by `Accept-Encoding` (q-values, `q=0` refuses, `*`; `br` first at equal q) | 200/206/304 with `Content-Encoding`, the original's type, the variant's own `ETag` | `precompressed_variant_served`, `files::encoding::tests::accept_encoding_negotiation` |
 //! | precompressed variants on (the default): `Vary: Accept-Encoding` on every response for a file, 304 and 206 included | | `vary_on_every_file_response` |
 //! | a root that is missing or not a directory | `Files::new` fails | `root_must_be_a_directory` |
