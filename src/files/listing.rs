@@ -5,7 +5,9 @@
 //! a name with a space, `+`, `#`, `%`, `?` or non-ASCII letters links to
 //! itself. Hidden entries are left out (unless hidden files are served),
 //! and so are names the handler would refuse (not UTF-8, or with `:` or
-//! `\`), so every link works.
+//! `\`), so every link reaches its entry. A symlink is listed as it is: if
+//! it is not followed (it leads outside the root, or nowhere), its link
+//! answers 404.
 
 use std::fmt::Write;
 use std::io;

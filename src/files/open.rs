@@ -152,9 +152,10 @@ pub(crate) fn open<'a>(
         }
         let fd = match openat(&dir, name.as_str(), flags, Mode::empty()) {
             Ok(fd) => fd,
-            Err(Errno::LOOP | Errno::NOTDIR) if !outside => {
-                // A symlink, or a file where a directory is needed
-                // (then `readlinkat` says EINVAL: not found).
+            // ELOOP: a symlink under O_NOFOLLOW (EMLINK on FreeBSD);
+            // ENOTDIR: a symlink, or a file where a directory is needed
+            // (then `readlinkat` says EINVAL: not found).
+            Err(Errno::LOOP | Errno::MLINK | Errno::NOTDIR) if !outside => {
                 let target = readlinkat(&dir, name.as_str(), Vec::new()).map_err(|errno| {
                     if errno == Errno::INVAL {
                         OpenError::NotFound
