@@ -500,6 +500,34 @@ impl From<Cow<'_, str>> for Body {
     }
 }
 
+#[cfg(all(test, unix, feature = "files"))]
+impl Body {
+    /// Every byte the body would send (a reader body is consumed); for the
+    /// tests of handlers that answer with files.
+    pub(crate) fn read_all(&self) -> std::io::Result<Vec<u8>> {
+        use std::os::unix::fs::FileExt;
+        match &self.0 {
+            Repr::File { file, offset, len } => {
+                let mut buf = vec![0; usize::try_from(*len).unwrap_or(usize::MAX)];
+                file.read_exact_at(&mut buf, *offset)?;
+                Ok(buf)
+            }
+            Repr::Reader { reader, .. } => {
+                let mut buf = Vec::new();
+                let taken = reader.lock().map_or(None, |mut r| r.take());
+                if let Some(mut reader) = taken {
+                    reader.read_to_end(&mut buf)?;
+                }
+                Ok(buf)
+            }
+            Repr::Channel { .. } => {
+                Err(std::io::Error::other("a channel body is not read in tests"))
+            }
+            Repr::Static(_) | Repr::Owned(_) => Ok(self.as_bytes().to_vec()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
