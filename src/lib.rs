@@ -11,8 +11,12 @@ pub mod proto;
 mod proto;
 mod server;
 
+pub use http::ForwardedHeader;
 pub use http::{
     Body, BuildError, Handler, Headers, IntoResponse, Method, Request, Response, ResponseBuilder,
     Version,
 };
+#[cfg(feature = "systemd")]
+pub use server::listener_from_systemd;
 pub use server::{AIOServer, ServerBuilder, ServerHandle};
+pub use server::{Closes, LimitHits, Metrics, Rejections, Responses, Timeouts};

@@ -2,6 +2,7 @@
 //! [`Response`] and [`ResponseBuilder`]. Nothing here knows about sockets.
 
 mod body;
+mod forwarded;
 mod handler;
 mod headers;
 mod method;
@@ -10,6 +11,8 @@ mod response;
 mod version;
 
 pub use body::Body;
+pub use forwarded::ForwardedHeader;
+pub(crate) use forwarded::TrustedProxies;
 pub use handler::{Handler, IntoResponse};
 pub use headers::Headers;
 pub use method::Method;

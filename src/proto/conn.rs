@@ -67,7 +67,8 @@ use super::Error;
 use super::decode::BodyDecoder;
 use super::encode::{self, CONTINUE, Framing, Stamp};
 use super::parse::{self, Head, Limits};
-use crate::http::{Body, Handler, Method, Request, Response, Version};
+use super::tally::{Observer, Tally};
+use crate::http::{Body, Handler, Method, Request, Response, TrustedProxies, Version};
 
 /// Size of a new input buffer.
 pub const INITIAL_INPUT: usize = 8 * 1024;
@@ -214,6 +215,11 @@ pub struct Ctx<'a> {
     pub shutdown: Option<&'a AtomicBool>,
     /// Requests served on one connection before it is closed.
     pub max_requests: Option<u64>,
+    /// Told of every request and response (the server's access log).
+    pub observer: Option<&'a dyn Observer>,
+    /// Proxies whose forwarding header names the client
+    /// ([`Request::client_ip`]); `None`: the peer is the client.
+    pub proxies: Option<&'a TrustedProxies>,
 }
 
 impl<'a> Ctx<'a> {
@@ -225,6 +231,8 @@ impl<'a> Ctx<'a> {
             stamp,
             shutdown: None,
             max_requests: None,
+            observer: None,
+            proxies: None,
         }
     }
 }
@@ -300,6 +308,8 @@ pub struct Conn {
     /// unread): half-close and drain before closing, so that its unread input
     /// does not make the kernel reset the connection under the response.
     linger: bool,
+    /// What happened since the server last asked ([`Conn::take_tally`]).
+    tally: Tally,
 }
 
 impl Conn {
@@ -319,6 +329,7 @@ impl Conn {
             held: false,
             close_reason: None,
             linger: false,
+            tally: Tally::default(),
         }
     }
 
@@ -341,6 +352,12 @@ impl Conn {
     #[must_use]
     pub fn requests(&self) -> u64 {
         self.requests
+    }
+
+    /// What happened since the last call (responses by status class, a
+    /// rejection, panics, bytes), for the server's metrics.
+    pub fn take_tally(&mut self) -> Tally {
+        std::mem::take(&mut self.tally)
     }
 
     /// Why the connection stopped reading, once it has.
@@ -406,6 +423,7 @@ impl Conn {
 
     /// `n` bytes were received into the slice from [`read_buf`](Self::read_buf).
     pub fn advance_read(&mut self, n: usize) {
+        self.tally.bytes_in += n as u64;
         if let Some(bufs) = &mut self.bufs {
             bufs.end = (bufs.end + n).min(bufs.input.len());
         }
@@ -461,6 +479,7 @@ impl Conn {
     /// `n` bytes of the output were written (counted from the first byte of
     /// [`output`](Self::output), across slices).
     pub fn advance_write(&mut self, mut n: usize) {
+        self.tally.bytes_out += n as u64;
         let Some(bufs) = &mut self.bufs else {
             return;
         };
@@ -627,6 +646,7 @@ impl Conn {
                 // sending the body; it is not needed once body bytes arrived.
                 if head.expect_continue && bufs.start == bufs.end {
                     bufs.output.extend_from_slice(CONTINUE);
+                    self.tally.answered(100);
                 }
                 self.reading = Reading::Body { decoder, head };
                 self.read_body()
@@ -666,7 +686,14 @@ impl Conn {
         if bufs.written > 0 && bufs.written >= bufs.output.len() / 2 {
             bufs.compact_output();
         }
+        if let Some(proxies) = ctx.proxies {
+            let peer = bufs.request.peer_addr.ip();
+            bufs.request.client_ip = Some(proxies.client_ip(peer, &bufs.request.headers));
+        }
         let request = &bufs.request;
+        if let Some(observer) = ctx.observer {
+            observer.handling(request);
+        }
         let mut resp =
             catch_unwind(AssertUnwindSafe(|| handler.call(request))).unwrap_or_else(|_| {
                 log::error!(
@@ -674,6 +701,7 @@ impl Conn {
                     request.method,
                     request.target
                 );
+                self.tally.panics += 1;
                 Response::plain(500, "Internal Server Error\n")
             });
         let handler_close = resp.headers().iter_bytes().any(|(name, value)| {
@@ -698,10 +726,16 @@ impl Conn {
             http10_keep_alive: request.version == Version::Http10,
             stamp: ctx.stamp,
         };
+        let status = resp.status();
+        let body = wire_body_len(&resp, framing.head_request);
         if resp.body().len() < SPLICE_MIN {
             encode::encode(&resp, &framing, &mut bufs.output);
         } else {
             splice(bufs, &mut resp, &framing);
+        }
+        self.tally.answered(status);
+        if let Some(observer) = ctx.observer {
+            observer.answered(self.peer, Some(&bufs.request), status, body);
         }
         if let Some(reason) = reason {
             self.stop(reason);
@@ -719,6 +753,11 @@ impl Conn {
             stamp: ctx.stamp,
         };
         encode::encode(&resp, &framing, &mut bufs.output);
+        self.tally.answered(err.status());
+        self.tally.rejected = Some(err);
+        if let Some(observer) = ctx.observer {
+            observer.answered(self.peer, None, err.status(), resp.body().len() as u64);
+        }
         self.stop(CloseReason::Rejected(err));
     }
 }
@@ -730,6 +769,17 @@ impl Conn {
 fn splice(bufs: &mut Buffers, resp: &mut Response, framing: &Framing<'_>) {
     if encode::encode_head(resp, framing, &mut bufs.output) {
         bufs.push_body(resp.take_body());
+    }
+}
+
+/// Body bytes the response puts on the wire (none for `HEAD` and the
+/// bodiless statuses, RFC 9110 §6.4.1).
+fn wire_body_len(resp: &Response, head_request: bool) -> u64 {
+    let status = resp.status();
+    if head_request || status < 200 || status == 204 || status == 304 {
+        0
+    } else {
+        resp.body().len() as u64
     }
 }
 

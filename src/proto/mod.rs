@@ -53,9 +53,10 @@ mod encode;
 mod parse;
 #[cfg(test)]
 mod proptests;
+mod tally;
 
-pub use conn::{BufferPool, Conn, Ctx, Phase};
-pub use date::http_date;
+pub use conn::{BufferPool, CloseReason, Conn, Ctx, Phase};
+pub use date::{DATE_LEN, http_date};
 #[cfg(feature = "internals")]
 pub use decode::BodyDecoder;
 pub use encode::Stamp;
@@ -64,6 +65,7 @@ pub use encode::{Framing, encode, encode_head};
 #[cfg(feature = "internals")]
 pub use parse::{BodyLength, Head, parse_head};
 pub use parse::{Limits, MAX_HEADERS_CAP};
+pub use tally::{Observer, Tally};
 
 use std::fmt;
 

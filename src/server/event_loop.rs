@@ -106,6 +106,7 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use slab::Slab;
 
+use super::stats::{Close, Deadline};
 use super::worker_pool::{Connection, Done, Job, JobKind};
 use super::{Settings, Shared};
 use crate::proto::{Conn, Phase};
@@ -230,6 +231,11 @@ impl EventLoop {
                             "shutdown timeout: dropping {} connections",
                             self.slots.len()
                         );
+                        let dropped = self.slots.len() as u64;
+                        self.shared
+                            .stats
+                            .event_loop
+                            .closed(Close::Shutdown, dropped);
                     }
                     self.slots.clear();
                     return Ok(());
@@ -308,6 +314,9 @@ impl EventLoop {
     fn accept(&mut self) {
         loop {
             if self.slots.len() >= self.settings.max_connections {
+                if !self.accept_paused {
+                    self.shared.stats.event_loop.connection_limit();
+                }
                 self.accept_paused = true;
                 return;
             }
@@ -351,6 +360,7 @@ impl EventLoop {
                 let _ = stream.read(&mut scratch);
                 let _ = stream.write(OVERLOADED);
                 let _ = stream.shutdown(Shutdown::Write);
+                self.shared.stats.event_loop.out_of_descriptors();
                 true
             }
             Err(_) => false,
@@ -377,6 +387,7 @@ impl EventLoop {
         self.next_id += 1;
         let missed = Arc::new(AtomicBool::new(false));
         self.shared.connections.fetch_add(1, Ordering::Relaxed);
+        self.shared.stats.event_loop.accepted();
         entry.insert(Slot {
             conn: Some(Box::new(Connection {
                 stream,
@@ -422,11 +433,14 @@ impl EventLoop {
         let Some(conn) = self.slots.get_mut(key).and_then(|s| s.conn.take()) else {
             return;
         };
-        if let Err(err) = self.jobs.send(Job { key, conn, kind }) {
-            // The workers are gone; nothing can serve this connection.
-            let job = err.into_inner();
-            self.slots[key].conn = Some(job.conn);
-            self.close(key);
+        match self.jobs.send(Job { key, conn, kind }) {
+            Ok(()) => self.shared.stats.event_loop.dispatched(),
+            Err(err) => {
+                // The workers are gone; nothing can serve this connection.
+                let job = err.into_inner();
+                self.slots[key].conn = Some(job.conn);
+                self.close(key);
+            }
         }
     }
 
@@ -445,11 +459,12 @@ impl EventLoop {
             conn.peer_closed |= std::mem::take(&mut slot.peer_closed);
             slot.conn = Some(conn);
             let draining = self.shutdown_deadline.is_some();
-            if dead
-                || phase == Phase::Closed
-                || (draining && matches!(phase, Phase::Idle | Phase::Head))
-            {
+            if dead || phase == Phase::Closed {
                 self.close(key);
+                continue;
+            }
+            if draining && matches!(phase, Phase::Idle | Phase::Head) {
+                self.close_as(key, Some(Close::Shutdown));
                 continue;
             }
             let s = &self.settings;
@@ -518,6 +533,14 @@ impl EventLoop {
             };
             self.expired += 1;
             let phase = c.conn.phase();
+            let deadline = match phase {
+                Phase::Idle if slot.requests > 0 => Deadline::Idle,
+                Phase::Idle | Phase::Head => Deadline::Header,
+                Phase::Body => Deadline::Body,
+                Phase::Write => Deadline::Write,
+                Phase::Closing | Phase::Closed => Deadline::Linger,
+            };
+            self.shared.stats.event_loop.timed_out(deadline);
             log::debug!(
                 "{}: timeout while {phase:?} ({} connections expired so far)",
                 c.conn.peer(),
@@ -526,15 +549,23 @@ impl EventLoop {
             match phase {
                 // 408 (RFC 9110 §15.5.9), written by a worker, then closed.
                 Phase::Head | Phase::Body => self.dispatch(key, JobKind::Timeout),
-                _ => self.close(key),
+                _ => self.close_as(key, Some(Close::Timeout)),
             }
         }
     }
 
     fn close(&mut self, key: usize) {
+        self.close_as(key, None);
+    }
+
+    /// Closes the connection, counted under `why`, or else under the reason
+    /// it gives itself.
+    fn close_as(&mut self, key: usize, why: Option<Close>) {
         let slot = self.slots.remove(key);
         self.shared.connections.fetch_sub(1, Ordering::Relaxed);
         if let Some(c) = slot.conn {
+            let why = why.unwrap_or_else(|| Close::of(c.conn.close_reason(), c.dead));
+            self.shared.stats.event_loop.closed(why, 1);
             log::debug!(
                 "closing connection after {} requests: {:?}",
                 c.conn.requests(),
@@ -569,7 +600,7 @@ impl EventLoop {
             .map(|(k, _)| k)
             .collect();
         for key in idle {
-            self.close(key);
+            self.close_as(key, Some(Close::Shutdown));
         }
     }
 }
