@@ -256,7 +256,12 @@ impl EventLoop {
             thin = thin_poll(before.elapsed(), events.iter().count());
             for event in &events {
                 match event.token() {
-                    LISTENER => self.accept(),
+                    LISTENER => {
+                        if self.slots.len() >= self.settings.max_connections {
+                            self.shared.stats.event_loop.connection_limit();
+                        }
+                        self.accept();
+                    }
                     WAKER => {}
                     Token(t) => {
                         let key = t - FIRST_CONN;
@@ -314,9 +319,6 @@ impl EventLoop {
     fn accept(&mut self) {
         loop {
             if self.slots.len() >= self.settings.max_connections {
-                if !self.accept_paused {
-                    self.shared.stats.event_loop.connection_limit();
-                }
                 self.accept_paused = true;
                 return;
             }

@@ -182,7 +182,9 @@ pub struct LimitHits {
     pub headers: u64,
     /// Bodies over `max_body_bytes` (413).
     pub body: u64,
-    /// Times accepting paused at `max_connections`.
+    /// New connections that found `max_connections` open (they wait in
+    /// the listen backlog; counted per listener event, so a burst may count
+    /// once).
     pub connections: u64,
     /// Connections answered 503 because the process was out of file
     /// descriptors (raise `LimitNOFILE`).

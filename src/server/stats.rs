@@ -171,7 +171,7 @@ pub(crate) struct LoopStats {
     dispatched: Counter,
     closes: [Counter; 7],
     timeouts: [Counter; 5],
-    /// Times accepting paused at `max_connections`.
+    /// New connections that found `max_connections` reached.
     max_connections: Counter,
     /// Connections answered 503 because the process ran out of descriptors.
     descriptors: Counter,
