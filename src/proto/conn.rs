@@ -209,9 +209,11 @@ impl BufferPool {
 pub struct Ctx<'a> {
     /// The `Date` value and the idle timeout announced in `Keep-Alive`.
     pub stamp: &'a Stamp,
-    /// The server's shutdown flag: once set, every response says
-    /// `Connection: close`. Read after the handler returns, so a shutdown
-    /// that begins while a handler runs still closes that connection.
+    /// The server's shutdown flag: once set, the requests a connection has
+    /// read already are answered, the last of them with `Connection:
+    /// close`, and no new request is read (a body under way still is).
+    /// Read after the handler returns, so a shutdown that begins while a
+    /// handler runs still closes that connection.
     pub shutdown: Option<&'a AtomicBool>,
     /// Requests served on one connection before it is closed.
     pub max_requests: Option<u64>,
@@ -310,6 +312,9 @@ pub struct Conn {
     linger: bool,
     /// What happened since the server last asked ([`Conn::take_tally`]).
     tally: Tally,
+    /// The server is shutting down: answer what has been read, read no
+    /// new request.
+    draining: bool,
 }
 
 impl Conn {
@@ -330,6 +335,7 @@ impl Conn {
             close_reason: None,
             linger: false,
             tally: Tally::default(),
+            draining: false,
         }
     }
 
@@ -386,11 +392,12 @@ impl Conn {
     }
 
     /// Whether more input is wanted now (not closing, not at end of input,
-    /// output below its high-water mark).
+    /// not draining between requests, output below its high-water mark).
     #[must_use]
     pub fn wants_read(&self) -> bool {
         self.reading != Reading::Closed
             && !self.read_eof
+            && !(self.draining && self.reading == Reading::Head)
             && self
                 .bufs
                 .as_ref()
@@ -710,8 +717,10 @@ impl Conn {
                     .split(|&b| b == b',')
                     .any(|o| o.trim_ascii().eq_ignore_ascii_case(b"close"))
         });
-        let draining = ctx.shutdown.is_some_and(|s| s.load(Ordering::Acquire));
-        let reason = if draining {
+        // Draining: the requests already read are answered, and the last of
+        // them says `Connection: close`; no more input is read.
+        self.draining |= ctx.shutdown.is_some_and(|s| s.load(Ordering::Acquire));
+        let reason = if self.draining && bufs.start == bufs.end {
             Some(CloseReason::Shutdown)
         } else if !head.keep_alive || handler_close {
             Some(CloseReason::NotKeepAlive)
