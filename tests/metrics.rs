@@ -230,18 +230,13 @@ fn connection_limit_is_counted() {
     assert_eq!(second.read_response().body_str(), "/second");
 }
 
-/// The text passes `promtool check metrics` (Debian package `prometheus`).
-/// Without promtool the test fails under CI (`CI` set) and says loudly that
-/// it skipped otherwise.
-#[test]
-fn prometheus_text_passes_promtool() {
-    let server = TestServer::start(1, statuses);
-    let mut c = server.connect();
-    c.send(get("/s/204"));
-    c.read_response();
-    let text = settle(&server.handle, |m| m.responses.success == 1).to_prometheus();
+/// Runs `promtool` with `args` and `input` on its stdin; its exit status
+/// and output. `None` (after saying so loudly) when promtool is missing
+/// outside CI; under CI (`CI` set) a missing promtool fails the test.
+fn promtool(args: &[&str], input: &str) -> Option<(bool, String)> {
     let child = Command::new("promtool")
-        .args(["check", "metrics"])
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -252,16 +247,14 @@ fn prometheus_text_passes_promtool() {
             panic!("promtool is needed under CI (apt-get install prometheus): {e}")
         }
         Err(e) => {
-            eprintln!(
-                "SKIPPED prometheus_text_passes_promtool: no promtool ({e}); apt-get install prometheus"
-            );
-            return;
+            eprintln!("SKIPPED: no promtool ({e}); apt-get install prometheus to run this check");
+            return None;
         }
     };
     {
         use std::io::Write;
         let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(text.as_bytes()).unwrap();
+        stdin.write_all(input.as_bytes()).unwrap();
     }
     let out = child.wait_with_output().unwrap();
     let report = format!(
@@ -269,8 +262,33 @@ fn prometheus_text_passes_promtool() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "promtool: {report}\n{text}");
+    Some((out.status.success(), report))
+}
+
+/// The text passes `promtool check metrics` (Debian package `prometheus`),
+/// lint included.
+#[test]
+fn prometheus_text_passes_promtool() {
+    let server = TestServer::start(1, statuses);
+    let mut c = server.connect();
+    c.send(get("/s/204"));
+    c.read_response();
+    let text = settle(&server.handle, |m| m.responses.success == 1).to_prometheus();
+    let Some((ok, report)) = promtool(&["check", "metrics"], &text) else {
+        return;
+    };
+    assert!(ok, "promtool: {report}\n{text}");
     assert!(report.trim().is_empty(), "promtool lint: {report}\n{text}");
+}
+
+/// `deploy/prometheus.yml` and the `deploy/alerts.yml` it names are valid.
+#[test]
+fn deploy_monitoring_files_pass_promtool() {
+    let Some((ok, report)) = promtool(&["check", "config", "deploy/prometheus.yml"], "") else {
+        return;
+    };
+    assert!(ok, "{report}");
+    assert!(report.contains("1 rule files found"), "{report}");
 }
 
 #[test]

@@ -13,23 +13,8 @@
 //! to print the same lines. Every label has a fixed set of values (a reason,
 //! a status class, a phase, a limit), never a path, a Host or a client, so
 //! the number of series is bounded. A test runs `promtool check metrics`
-//! on the output.
-//!
-//! | metric | type | labels |
-//! |---|---|---|
-//! | `mini_http_uptime_seconds` | gauge | |
-//! | `mini_http_workers`, `mini_http_workers_busy`, `mini_http_jobs_queued` | gauge | |
-//! | `mini_http_connections_open` | gauge | |
-//! | `mini_http_connections_accepted_total` | counter | |
-//! | `mini_http_connections_closed_total` | counter | `reason`: `client_closed`, `not_keep_alive`, `request_limit`, `rejected`, `timeout`, `shutdown`, `error` |
-//! | `mini_http_responses_total` | counter | `class`: `1xx` … `5xx` |
-//! | `mini_http_received_bytes_total`, `mini_http_sent_bytes_total` | counter | |
-//! | `mini_http_limit_hits_total` | counter | `limit`: `head`, `headers`, `body`, `connections`, `descriptors` |
-//! | `mini_http_timeouts_total` | counter | `phase`: `header`, `body`, `idle`, `write`, `linger` |
-//! | `mini_http_rejected_requests_total` | counter | `status`: `400`, `413`, `417`, `431`, `501` |
-//! | `mini_http_handler_panics_total` | counter | |
-//! | `mini_http_tls_handshakes_total` | counter | `result`: `ok`, `failed` |
-//! | `mini_http_spooled_uploads`, `mini_http_streaming_responses` | gauge | |
+//! on the output. The families are listed in the docs of
+//! [`Metrics::to_prometheus`].
 
 use std::fmt::Write as _;
 use std::sync::{Arc, OnceLock};
@@ -255,8 +240,23 @@ impl Rejections {
 }
 
 impl Metrics {
-    /// The snapshot in the Prometheus text format (see the table in the
-    /// module doc for the names).
+    /// The snapshot in the Prometheus text format (version 0.0.4):
+    ///
+    /// | metric | type | labels |
+    /// |---|---|---|
+    /// | `mini_http_uptime_seconds` | gauge | |
+    /// | `mini_http_workers`, `mini_http_workers_busy`, `mini_http_jobs_queued` | gauge | |
+    /// | `mini_http_connections_open` | gauge | |
+    /// | `mini_http_connections_accepted_total` | counter | |
+    /// | `mini_http_connections_closed_total` | counter | `reason`: `client_closed`, `not_keep_alive`, `request_limit`, `rejected`, `timeout`, `shutdown`, `error` |
+    /// | `mini_http_responses_total` | counter | `class`: `1xx` … `5xx` |
+    /// | `mini_http_received_bytes_total`, `mini_http_sent_bytes_total` | counter | |
+    /// | `mini_http_limit_hits_total` | counter | `limit`: `head`, `headers`, `body`, `connections`, `descriptors` |
+    /// | `mini_http_timeouts_total` | counter | `phase`: `header`, `body`, `idle`, `write`, `linger` |
+    /// | `mini_http_rejected_requests_total` | counter | `status`: `400`, `413`, `417`, `431`, `501` |
+    /// | `mini_http_handler_panics_total` | counter | |
+    /// | `mini_http_tls_handshakes_total` | counter | `result`: `ok`, `failed` |
+    /// | `mini_http_spooled_uploads`, `mini_http_streaming_responses` | gauge | |
     ///
     /// ```
     /// # use mini_async_http::{AIOServer, ResponseBuilder};
