@@ -35,15 +35,14 @@ pub fn main() -> std::io::Result<()> {
             .build()
             .unwrap()
     };
-    let mut server = match activated {
-        Some(listener) => builder.listen(listener, handler)?,
-        None => {
-            let port: u16 = std::env::args()
-                .nth(1)
-                .and_then(|p| p.parse().ok())
-                .unwrap_or(7878);
-            builder.bind(("127.0.0.1", port), handler)?
-        }
+    let mut server = if let Some(listener) = activated {
+        builder.listen(listener, handler)?
+    } else {
+        let port: u16 = std::env::args()
+            .nth(1)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(7878);
+        builder.bind(("127.0.0.1", port), handler)?
     };
     #[cfg(feature = "signals")]
     server.shutdown_on_signals()?;

@@ -284,6 +284,7 @@ enum Reading {
 
 /// One connection's HTTP/1.1 state (see the module doc).
 #[derive(Debug)]
+#[allow(clippy::struct_excessive_bools)] // independent facts of one connection
 pub struct Conn {
     limits: Limits,
     /// Handed to every request as its `peer_addr`.
@@ -362,6 +363,25 @@ impl Conn {
 
     /// What happened since the last call (responses by status class, a
     /// rejection, panics, bytes), for the server's metrics.
+    ///
+    /// ```
+    /// # #[cfg(feature = "internals")] {
+    /// use mini_async_http::proto::{BufferPool, Conn, Ctx, Limits, Stamp};
+    /// use mini_async_http::ResponseBuilder;
+    ///
+    /// let mut pool = BufferPool::default();
+    /// let mut conn = Conn::new(Limits::default(), "127.0.0.1:1234".parse().unwrap());
+    /// let raw = b"GET / HTTP/1.1\r\n\r\n"; // no Host: rejected
+    /// conn.read_buf(&mut pool).unwrap()[..raw.len()].copy_from_slice(raw);
+    /// conn.advance_read(raw.len());
+    /// let stamp = Stamp::new(b"Sun, 06 Nov 1994 08:49:37 GMT", None);
+    /// conn.process(&|_: &mini_async_http::Request| ResponseBuilder::empty_200().build().unwrap(), &Ctx::new(&stamp));
+    /// let tally = conn.take_tally();
+    /// assert_eq!((tally.responses[3], tally.bytes_in), (1, raw.len() as u64));
+    /// assert!(tally.rejected.is_some());
+    /// assert_eq!(conn.take_tally().responses, [0; 5]);
+    /// # }
+    /// ```
     pub fn take_tally(&mut self) -> Tally {
         std::mem::take(&mut self.tally)
     }

@@ -38,7 +38,17 @@ pub struct Tally {
 }
 
 impl Tally {
-    /// Counts one response with this status.
+    /// Counts one response with this status (a status outside 100–599
+    /// counts in the nearest class).
+    ///
+    /// ```
+    /// # #[cfg(feature = "internals")] {
+    /// let mut tally = mini_async_http::proto::Tally::default();
+    /// tally.answered(100);
+    /// tally.answered(503);
+    /// assert_eq!(tally.responses, [1, 0, 0, 0, 1]);
+    /// # }
+    /// ```
     pub fn answered(&mut self, status: u16) {
         let class = usize::from(status / 100).clamp(1, 5) - 1;
         self.responses[class] += 1;
@@ -61,6 +71,9 @@ impl Tally {
 ///         self.0.set(self.0.get() + 1);
 ///     }
 /// }
+/// let count = Count::default();
+/// count.answered("127.0.0.1:1".parse().unwrap(), None, 400, 0);
+/// assert_eq!(count.0.get(), 1);
 /// # }
 /// ```
 pub trait Observer: fmt::Debug {

@@ -373,7 +373,7 @@ impl ServerBuilder {
     }
 
     /// Serves `listener`, a socket that is bound and listening already
-    /// (from [`listener_from_systemd`](crate::listener_from_systemd), a
+    /// (from `listener_from_systemd()` with feature `systemd`, a
     /// parent process that keeps it across restarts, or `socket2` with
     /// options of your own), instead of binding an address. It is made
     /// non-blocking; [`reuse_port`](Self::reuse_port) does not apply.

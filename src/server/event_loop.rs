@@ -9,7 +9,12 @@
 //!   poller (an explicit `deregister` would be one more syscall for nothing).
 //!   This is the only place that registers or closes a socket.
 //! - **shutdown** (the `Waker`, with the shutdown flag set): stop accepting,
-//!   close idle connections, let requests under way finish, end the loop.
+//!   close idle connections, let requests under way finish (a connection
+//!   answers what it has read, then closes), end the loop.
+//!
+//! The loop counts what only it sees (accepts, closes by reason, deadlines,
+//! the connection limit, jobs handed out) in its own block of `stats.rs`;
+//! that is a relaxed store to a line no other thread writes.
 //!
 //! The `Waker` also tells the loop that workers have handed connections back,
 //! but only when the loop has something to do with them at once (the

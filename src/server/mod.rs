@@ -358,8 +358,9 @@ impl AIOServer {
 ///
 /// `shutdown` stops accepting at once (new connections are refused), closes
 /// idle keep-alive connections, lets requests under way finish and be written
-/// (with `Connection: close`), then makes `start` return; the wait is bounded
-/// by [`ServerBuilder::shutdown_timeout`].
+/// (every request a connection has already read is answered, pipelined ones
+/// included, the last with `Connection: close`), then makes `start` return;
+/// the wait is bounded by [`ServerBuilder::shutdown_timeout`].
 ///
 /// ```
 /// use mini_async_http::{AIOServer, ResponseBuilder};

@@ -323,8 +323,10 @@ mod tests {
         stats.workers[0].job_started();
         stats.workers[0].job_finished(&tally);
         stats.workers[1].job_started();
-        let mut timeout = Tally::default();
-        timeout.rejected = Some(Error::Timeout);
+        let timeout = Tally {
+            rejected: Some(Error::Timeout),
+            ..Tally::default()
+        };
         stats.workers[1].job_finished(&timeout);
         stats.workers[1].job_started();
         stats.event_loop.dispatched();
