@@ -108,6 +108,9 @@ pub struct Buffers {
     body_pending: usize,
     /// The request being read, reused for every request.
     request: Request,
+    /// What happened since the server last asked ([`Conn::take_tally`]);
+    /// kept here, not in [`Conn`], so an idle connection does not pay for it.
+    tally: Tally,
 }
 
 impl Buffers {
@@ -122,6 +125,7 @@ impl Buffers {
             body_written: 0,
             body_pending: 0,
             request: Request::default(),
+            tally: Tally::default(),
         }
     }
 
@@ -194,6 +198,7 @@ impl BufferPool {
         bufs.body_written = 0;
         bufs.body_pending = 0;
         bufs.request.clear();
+        bufs.tally = Tally::default();
         if bufs.input.len() > POOLED_CAPACITY {
             bufs.input.truncate(INITIAL_INPUT);
             bufs.input.shrink_to_fit();
@@ -311,8 +316,6 @@ pub struct Conn {
     /// unread): half-close and drain before closing, so that its unread input
     /// does not make the kernel reset the connection under the response.
     linger: bool,
-    /// What happened since the server last asked ([`Conn::take_tally`]).
-    tally: Tally,
     /// The server is shutting down: answer what has been read, read no
     /// new request.
     draining: bool,
@@ -335,7 +338,6 @@ impl Conn {
             held: false,
             close_reason: None,
             linger: false,
-            tally: Tally::default(),
             draining: false,
         }
     }
@@ -362,7 +364,8 @@ impl Conn {
     }
 
     /// What happened since the last call (responses by status class, a
-    /// rejection, panics, bytes), for the server's metrics.
+    /// rejection, panics, bytes), for the server's metrics. Call it before
+    /// [`release`](Self::release): the counts live in the buffers.
     ///
     /// ```
     /// # #[cfg(feature = "internals")] {
@@ -383,7 +386,10 @@ impl Conn {
     /// # }
     /// ```
     pub fn take_tally(&mut self) -> Tally {
-        std::mem::take(&mut self.tally)
+        self.bufs
+            .as_mut()
+            .map(|b| std::mem::take(&mut b.tally))
+            .unwrap_or_default()
     }
 
     /// Why the connection stopped reading, once it has.
@@ -450,8 +456,8 @@ impl Conn {
 
     /// `n` bytes were received into the slice from [`read_buf`](Self::read_buf).
     pub fn advance_read(&mut self, n: usize) {
-        self.tally.bytes_in += n as u64;
         if let Some(bufs) = &mut self.bufs {
+            bufs.tally.bytes_in += n as u64;
             bufs.end = (bufs.end + n).min(bufs.input.len());
         }
     }
@@ -506,10 +512,10 @@ impl Conn {
     /// `n` bytes of the output were written (counted from the first byte of
     /// [`output`](Self::output), across slices).
     pub fn advance_write(&mut self, mut n: usize) {
-        self.tally.bytes_out += n as u64;
         let Some(bufs) = &mut self.bufs else {
             return;
         };
+        bufs.tally.bytes_out += n as u64;
         while n > 0 {
             let at = bufs.next_body_at();
             if bufs.written < at {
@@ -673,7 +679,7 @@ impl Conn {
                 // sending the body; it is not needed once body bytes arrived.
                 if head.expect_continue && bufs.start == bufs.end {
                     bufs.output.extend_from_slice(CONTINUE);
-                    self.tally.answered(100);
+                    bufs.tally.answered(100);
                 }
                 self.reading = Reading::Body { decoder, head };
                 self.read_body()
@@ -721,6 +727,7 @@ impl Conn {
         if let Some(observer) = ctx.observer {
             observer.handling(request);
         }
+        let mut panicked = false;
         let mut resp =
             catch_unwind(AssertUnwindSafe(|| handler.call(request))).unwrap_or_else(|_| {
                 log::error!(
@@ -728,9 +735,10 @@ impl Conn {
                     request.method,
                     request.target
                 );
-                self.tally.panics += 1;
+                panicked = true;
                 Response::plain(500, "Internal Server Error\n")
             });
+        bufs.tally.panics += u32::from(panicked);
         let handler_close = resp.headers().iter_bytes().any(|(name, value)| {
             name.eq_ignore_ascii_case(b"connection")
                 && value
@@ -762,7 +770,7 @@ impl Conn {
         } else {
             splice(bufs, &mut resp, &framing);
         }
-        self.tally.answered(status);
+        bufs.tally.answered(status);
         if let Some(observer) = ctx.observer {
             observer.answered(self.peer, Some(&bufs.request), status, body);
         }
@@ -782,8 +790,8 @@ impl Conn {
             stamp: ctx.stamp,
         };
         encode::encode(&resp, &framing, &mut bufs.output);
-        self.tally.answered(err.status());
-        self.tally.rejected = Some(err);
+        bufs.tally.answered(err.status());
+        bufs.tally.rejected = Some(err);
         if let Some(observer) = ctx.observer {
             observer.answered(self.peer, None, err.status(), resp.body().len() as u64);
         }

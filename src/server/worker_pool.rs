@@ -187,8 +187,8 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
                 conn.conn.timeout(&ctx);
             }
             self.drive(&mut conn, &ctx);
-            conn.conn.release(&mut self.pool);
             stats.job_finished(&conn.conn.take_tally());
+            conn.conn.release(&mut self.pool);
             conn.finished = Instant::now();
             let urgent = conn.dead || conn.more || conn.conn.phase() == Phase::Closed;
             let missed = Arc::clone(&conn.missed);
