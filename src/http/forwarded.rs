@@ -17,6 +17,10 @@
 //!
 //! # Policy
 //!
+//! Each rule has a unit test of that name below;
+//! `tests/deploy.rs::client_ip_spoofing_attempts` runs the spoofing cases
+//! through a server.
+//!
 //! | rule | `client_ip()` | test |
 //! |---|---|---|
 //! | no trusted proxies configured (the default) | the peer, headers ignored | `nothing_is_trusted_by_default` |

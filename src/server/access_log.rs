@@ -14,7 +14,8 @@
 //!   unless it is a trusted proxy).
 //! - The time is UTC (`+0000`), to the second, from the cached `Date`.
 //! - `%r` is the request line as received; `"-"` for input the server
-//!   rejected before or while parsing it (400, 408, 413, 431, …).
+//!   rejects itself (400, 408, 413, 417, 431, 501: its own answers, not a
+//!   handler's).
 //! - `%b` is the body bytes on the wire (`-` for none: `HEAD`, 204, 304).
 //! - The Referer and User-Agent are `"-"` when absent.
 //! - `%D` is the time from the complete request being handed to the handler
@@ -25,6 +26,16 @@
 //! that is not printable ASCII (controls, DEL, anything above 0x7E) are
 //! written as `\"`, `\\` and `\xHH`, as nginx does, so a client cannot end
 //! the field or the line early and forge a record.
+//!
+//! | rule | record | test |
+//! |---|---|---|
+//! | `"` or `\` in the request line, Referer or User-Agent | `\"`, `\\` | `escapes_what_could_forge_a_record`, `tests/access_log.rs::client_fields_cannot_forge_a_record` |
+//! | a control byte, DEL or non-ASCII byte there | `\xHH` | the same |
+//! | no Referer or User-Agent; no body bytes | `"-"`; `-` | `record_format` |
+//! | input the server rejects (400, 408, 413, 417, 431, 501) | request line `"-"`, time `0us` | `record_format`, `tests/access_log.rs::each_response_gets_one_record_in_combined_format` |
+//! | `access_log` not set | no record | `tests/access_log.rs::off_by_default` |
+//! | the logger leaves the target out | nothing formatted or passed to it | `tests/access_log.rs::nothing_reaches_the_logger_when_the_target_is_disabled` |
+//! | a trusted proxy names the client | `%h` is that client | `tests/access_log.rs::records_name_the_client_behind_a_trusted_proxy` |
 //!
 //! # Cost
 //! Records are made on the worker, after the response is queued, never in
