@@ -166,6 +166,42 @@ fn snapshot_counts_timeouts_by_phase() {
     assert_eq!(m.connections_open, 0);
 }
 
+/// A client that asks for a large body and does not read it: the write
+/// deadline passes and the connection is closed.
+///
+/// The header timeout is short too: a connection that goes back to the loop
+/// in the write phase does not wake it, so the loop schedules the write
+/// deadline only when it next wakes, at the latest at the deadline it had
+/// before (the header deadline from accept). With the defaults (header
+/// 10 s, write 30 s) that changes nothing; a write timeout shorter than the
+/// header timeout is honoured late.
+#[test]
+fn write_timeout_is_counted() {
+    let body = vec![b'x'; 32 << 20];
+    let server = TestServer::with(
+        AIOServer::builder()
+            .workers(1)
+            .header_timeout(ms(300))
+            .write_timeout(ms(300)),
+        move |_req: &Request| {
+            ResponseBuilder::empty_200()
+                .body(body.clone())
+                .build()
+                .unwrap()
+        },
+    );
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    socket.connect_timeout(&server.addr.into(), WAIT).unwrap();
+    let mut stream: std::net::TcpStream = socket.into();
+    stream.set_write_timeout(Some(WAIT)).unwrap();
+    std::io::Write::write_all(&mut stream, get("/big").as_bytes()).unwrap();
+    let m = settle(&server.handle, |m| m.timeouts.write == 1);
+    assert_eq!(m.closes.timeout, 1);
+    assert!(m.bytes_sent < 32 << 20, "the client read nothing");
+    drop(stream);
+}
+
 #[test]
 fn bytes_in_and_out_are_exact() {
     let server = TestServer::start(1, path_echo);
