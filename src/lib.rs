@@ -16,6 +16,7 @@ mod router;
 mod server;
 pub mod test;
 
+pub use http::ForwardedHeader;
 pub use http::{
     Body, BodyReader, BuildError, Handler, Headers, IntoResponse, Method, Request, Response,
     ResponseBuilder, Version,
@@ -38,3 +39,6 @@ pub use http::JsonError;
 #[cfg(feature = "router")]
 pub use http::{FormError, QueryError};
 pub use http::{HttpError, SameSite, SetCookie};
+#[cfg(feature = "systemd")]
+pub use server::listener_from_systemd;
+pub use server::{Closes, LimitHits, Metrics, Rejections, Responses, Timeouts};

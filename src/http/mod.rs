@@ -15,6 +15,7 @@ mod cookie;
 mod error;
 #[cfg(feature = "router")]
 mod form;
+mod forwarded;
 mod handler;
 mod headers;
 #[cfg(feature = "http")]
@@ -42,6 +43,8 @@ pub use body_reader::BodyReader;
 pub use error::HttpError;
 #[cfg(feature = "router")]
 pub use form::FormError;
+pub use forwarded::ForwardedHeader;
+pub(crate) use forwarded::TrustedProxies;
 pub use handler::{Handler, IntoResponse};
 pub use headers::Headers;
 #[cfg(feature = "http")]

@@ -1,4 +1,4 @@
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
@@ -80,6 +80,8 @@ pub struct Request {
     pub(crate) peer_addr: SocketAddr,
     /// What a router matched; empty unless a router is in front.
     pub(crate) route: RouteSlot,
+    /// The client named by a trusted proxy (`None`: the peer is the client).
+    pub(crate) client_ip: Option<IpAddr>,
 }
 
 /// What a router matched, appended level by level (a mount, then the
@@ -177,6 +179,7 @@ impl Request {
             spooled: None,
             peer_addr: SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
             route: RouteSlot::default(),
+            client_ip: None,
         }
     }
 
@@ -393,8 +396,28 @@ impl Request {
         self.path().get(prefix..).unwrap_or("")
     }
 
+    /// The client's IP address: the peer's, unless the peer is one of the
+    /// [`trusted_proxies`](crate::ServerBuilder::trusted_proxies), in which
+    /// case the rightmost address in its forwarding header that is not a
+    /// trusted proxy (see
+    /// [`forwarded_header`](crate::ServerBuilder::forwarded_header)). Never
+    /// taken from a header by default, so a client cannot choose it.
+    ///
+    /// ```
+    /// use mini_async_http::{Method, Request};
+    /// let req = Request::new(Method::Get, "/")
+    ///     .with_peer_addr("192.0.2.1:4000".parse().unwrap())
+    ///     .with_header("X-Forwarded-For", "203.0.113.9");
+    /// assert_eq!(req.client_ip().to_string(), "192.0.2.1");
+    /// ```
+    #[must_use]
+    pub fn client_ip(&self) -> IpAddr {
+        self.client_ip.unwrap_or_else(|| self.peer_addr.ip())
+    }
+
     /// Empties the request for reuse, keeping its allocations.
     pub(crate) fn clear(&mut self) {
+        self.client_ip = None;
         self.route = RouteSlot::default();
         self.method = Method::Get;
         self.target.clear();

@@ -87,7 +87,8 @@ use super::encode::{self, CONTINUE, Framing, Stamp};
 use super::output::{Output, Stream, splice};
 use super::parse::{self, BodyLength, Head, Limits};
 use super::spool::{Spool, Spooling};
-use crate::http::{Handler, Method, Pulled, Request, Response, Version};
+use super::tally::{Observer, Tally};
+use crate::http::{Handler, Method, Pulled, Request, Response, TrustedProxies, Version};
 
 /// Size of a new input buffer.
 pub const INITIAL_INPUT: usize = 8 * 1024;
@@ -118,6 +119,9 @@ pub struct Buffers {
     out: Output,
     /// The request being read, reused for every request.
     request: Request,
+    /// What happened since the server last asked ([`Conn::take_tally`]);
+    /// kept here, not in [`Conn`], so an idle connection does not pay for it.
+    tally: Tally,
 }
 
 impl Buffers {
@@ -128,6 +132,7 @@ impl Buffers {
             end: 0,
             out: Output::with_capacity(INITIAL_INPUT),
             request: Request::default(),
+            tally: Tally::default(),
         }
     }
 
@@ -159,6 +164,7 @@ impl BufferPool {
         bufs.end = 0;
         bufs.out.clear();
         bufs.request.clear();
+        bufs.tally = Tally::default();
         if bufs.input.len() > POOLED_CAPACITY {
             bufs.input.truncate(INITIAL_INPUT);
             bufs.input.shrink_to_fit();
@@ -174,14 +180,21 @@ impl BufferPool {
 pub struct Ctx<'a> {
     /// The `Date` value and the idle timeout announced in `Keep-Alive`.
     pub stamp: &'a Stamp,
-    /// The server's shutdown flag: once set, every response says
-    /// `Connection: close`. Read after the handler returns, so a shutdown
-    /// that begins while a handler runs still closes that connection.
+    /// The server's shutdown flag: once set, the requests a connection has
+    /// read already are answered, the last of them with `Connection:
+    /// close`, and no new request is read (a body under way still is).
+    /// Read after the handler returns, so a shutdown that begins while a
+    /// handler runs still closes that connection.
     pub shutdown: Option<&'a AtomicBool>,
     /// Requests served on one connection before it is closed.
     pub max_requests: Option<u64>,
     /// Where bodies over its threshold go; `None` keeps every body in memory.
     pub spool: Option<&'a dyn Spool>,
+    /// Told of every request and response (the server's access log).
+    pub observer: Option<&'a dyn Observer>,
+    /// Proxies whose forwarding header names the client
+    /// ([`Request::client_ip`]); `None`: the peer is the client.
+    pub proxies: Option<&'a TrustedProxies>,
 }
 
 impl<'a> Ctx<'a> {
@@ -194,6 +207,8 @@ impl<'a> Ctx<'a> {
             shutdown: None,
             max_requests: None,
             spool: None,
+            observer: None,
+            proxies: None,
         }
     }
 }
@@ -251,6 +266,7 @@ enum Reading {
 
 /// One connection's HTTP/1.1 state (see the module doc).
 #[derive(Debug)]
+#[allow(clippy::struct_excessive_bools)] // independent facts of one connection
 pub struct Conn {
     limits: Limits,
     /// Handed to every request as its `peer_addr`.
@@ -279,6 +295,9 @@ pub struct Conn {
     linger: bool,
     /// The body being read is going to the spool (see `spool.rs`).
     spooling: Option<Spooling>,
+    /// The server is shutting down: answer what has been read, read no
+    /// new request.
+    draining: bool,
 }
 
 impl Conn {
@@ -299,6 +318,7 @@ impl Conn {
             close_reason: None,
             linger: false,
             spooling: None,
+            draining: false,
         }
     }
 
@@ -321,6 +341,35 @@ impl Conn {
     #[must_use]
     pub fn requests(&self) -> u64 {
         self.requests
+    }
+
+    /// What happened since the last call (responses by status class, a
+    /// rejection, panics, bytes), for the server's metrics. Call it before
+    /// [`release`](Self::release): the counts live in the buffers.
+    ///
+    /// ```
+    /// # #[cfg(feature = "internals")] {
+    /// use mini_async_http::proto::{BufferPool, Conn, Ctx, Limits, Stamp};
+    /// use mini_async_http::ResponseBuilder;
+    ///
+    /// let mut pool = BufferPool::default();
+    /// let mut conn = Conn::new(Limits::default(), "127.0.0.1:1234".parse().unwrap());
+    /// let raw = b"GET / HTTP/1.1\r\n\r\n"; // no Host: rejected
+    /// conn.read_buf(&mut pool).unwrap()[..raw.len()].copy_from_slice(raw);
+    /// conn.advance_read(raw.len());
+    /// let stamp = Stamp::new(b"Sun, 06 Nov 1994 08:49:37 GMT", None);
+    /// conn.process(&|_: &mini_async_http::Request| ResponseBuilder::empty_200().build().unwrap(), &Ctx::new(&stamp));
+    /// let tally = conn.take_tally();
+    /// assert_eq!((tally.responses[3], tally.bytes_in), (1, raw.len() as u64));
+    /// assert!(tally.rejected.is_some());
+    /// assert_eq!(conn.take_tally().responses, [0; 5]);
+    /// # }
+    /// ```
+    pub fn take_tally(&mut self) -> Tally {
+        self.bufs
+            .as_mut()
+            .map(|b| std::mem::take(&mut b.tally))
+            .unwrap_or_default()
     }
 
     /// Why the connection stopped reading, once it has.
@@ -353,11 +402,12 @@ impl Conn {
     }
 
     /// Whether more input is wanted now (not closing, not at end of input,
-    /// output below its high-water mark).
+    /// not draining between requests, output below its high-water mark).
     #[must_use]
     pub fn wants_read(&self) -> bool {
         self.reading != Reading::Closed
             && !self.read_eof
+            && !(self.draining && self.reading == Reading::Head)
             && self
                 .bufs
                 .as_ref()
@@ -391,6 +441,7 @@ impl Conn {
     /// `n` bytes were received into the slice from [`read_buf`](Self::read_buf).
     pub fn advance_read(&mut self, n: usize) {
         if let Some(bufs) = &mut self.bufs {
+            bufs.tally.bytes_in += n as u64;
             bufs.end = (bufs.end + n).min(bufs.input.len());
         }
     }
@@ -460,6 +511,7 @@ impl Conn {
     /// [`output`](Self::output), across slices).
     pub fn advance_write(&mut self, n: usize) {
         if let Some(bufs) = &mut self.bufs {
+            bufs.tally.bytes_out += n as u64;
             bufs.out.advance(n);
         }
     }
@@ -618,6 +670,7 @@ impl Conn {
                 // sending the body; it is not needed once body bytes arrived.
                 if head.expect_continue && bufs.start == bufs.end {
                     bufs.out.buf.extend_from_slice(CONTINUE);
+                    bufs.tally.answered(100);
                 }
                 self.reading = Reading::Body { decoder, head };
                 self.read_body(spool)
@@ -667,7 +720,15 @@ impl Conn {
         if bufs.out.written() > 0 && bufs.out.written() >= bufs.out.buf.len() / 2 {
             bufs.out.compact();
         }
+        if let Some(proxies) = ctx.proxies {
+            let peer = bufs.request.peer_addr.ip();
+            bufs.request.client_ip = Some(proxies.client_ip(peer, &bufs.request.headers));
+        }
         let request = &bufs.request;
+        if let Some(observer) = ctx.observer {
+            observer.handling(request);
+        }
+        let mut panicked = false;
         let mut resp =
             catch_unwind(AssertUnwindSafe(|| handler.call(request))).unwrap_or_else(|_| {
                 log::error!(
@@ -675,16 +736,20 @@ impl Conn {
                     request.method,
                     request.target
                 );
+                panicked = true;
                 Response::plain(500, "Internal Server Error\n")
             });
+        bufs.tally.panics += u32::from(panicked);
         let handler_close = resp.headers().iter_bytes().any(|(name, value)| {
             name.eq_ignore_ascii_case(b"connection")
                 && value
                     .split(|&b| b == b',')
                     .any(|o| o.trim_ascii().eq_ignore_ascii_case(b"close"))
         });
-        let draining = ctx.shutdown.is_some_and(|s| s.load(Ordering::Acquire));
-        let reason = if draining {
+        // Draining: the requests already read are answered, and the last of
+        // them says `Connection: close`; no more input is read.
+        self.draining |= ctx.shutdown.is_some_and(|s| s.load(Ordering::Acquire));
+        let reason = if self.draining && bufs.start == bufs.end {
             Some(CloseReason::Shutdown)
         } else if !head.keep_alive || handler_close {
             Some(CloseReason::NotKeepAlive)
@@ -699,11 +764,21 @@ impl Conn {
             http10_keep_alive: request.version == Version::Http10,
             stamp: ctx.stamp,
         };
-        if resp.body_ref().inline_len() < SPLICE_MIN {
+        let status = resp.status();
+        let body = wire_body_len(&resp, framing.head_request);
+        // Close-delimited: half-close after it, so that unread input cannot
+        // make the kernel reset the body away.
+        let close_delimited = if resp.body_ref().inline_len() < SPLICE_MIN {
             encode::encode(&resp, &framing, &mut bufs.out.buf);
-        } else if splice(&mut bufs.out, &mut resp, framing) {
-            // Close-delimited: half-close after it, so that unread input
-            // cannot make the kernel reset the body away.
+            false
+        } else {
+            splice(&mut bufs.out, &mut resp, framing)
+        };
+        bufs.tally.answered(status);
+        if let Some(observer) = ctx.observer {
+            observer.answered(self.peer, Some(&bufs.request), status, body);
+        }
+        if close_delimited {
             self.stop(CloseReason::NotKeepAlive);
             self.linger = true;
         }
@@ -772,7 +847,24 @@ impl Conn {
             stamp: ctx.stamp,
         };
         encode::encode(&resp, &framing, &mut bufs.out.buf);
+        bufs.tally.answered(err.status());
+        bufs.tally.rejected = Some(err);
+        if let Some(observer) = ctx.observer {
+            observer.answered(self.peer, None, err.status(), resp.body().len() as u64);
+        }
         self.stop(CloseReason::Rejected(err));
+    }
+}
+
+/// Body bytes the response puts on the wire (none for `HEAD` and the
+/// bodiless statuses, RFC 9110 §6.4.1; a streamed body of unknown length
+/// counts as 0).
+fn wire_body_len(resp: &Response, head_request: bool) -> u64 {
+    let status = resp.status();
+    if head_request || status < 200 || status == 204 || status == 304 {
+        0
+    } else {
+        resp.body_ref().content_length().unwrap_or(0)
     }
 }
 

@@ -85,10 +85,12 @@ mod spool_tests;
 #[cfg(test)]
 mod stream_proptests;
 
-pub use conn::{BufferPool, CloseReason, Conn, Ctx, Phase};
 #[cfg(test)]
 pub(crate) use conn::{OUTPUT_HIGH_WATER, SPLICE_MIN};
-pub use date::http_date;
+mod tally;
+
+pub use conn::{BufferPool, CloseReason, Conn, Ctx, Phase};
+pub use date::{DATE_LEN, http_date};
 #[cfg(feature = "internals")]
 pub use decode::BodyDecoder;
 pub use encode::Stamp;
@@ -99,6 +101,7 @@ pub use output::STREAM_WINDOW;
 pub use parse::{BodyLength, Head, parse_head};
 pub use parse::{Limits, MAX_HEADERS_CAP};
 pub use spool::{Spool, SpoolWriter};
+pub use tally::{Observer, Tally};
 
 use std::fmt;
 

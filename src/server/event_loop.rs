@@ -9,7 +9,12 @@
 //!   poller (an explicit `deregister` would be one more syscall for nothing).
 //!   This is the only place that registers or closes a socket.
 //! - **shutdown** (the `Waker`, with the shutdown flag set): stop accepting,
-//!   close idle connections, let requests under way finish, end the loop.
+//!   close idle connections, let requests under way finish (a connection
+//!   answers what it has read, then closes), end the loop.
+//!
+//! The loop counts what only it sees (accepts, closes by reason, deadlines,
+//! the connection limit, jobs handed out) in its own block of `stats.rs`;
+//! that is a relaxed store to a line no other thread writes.
 //!
 //! The `Waker` also tells the loop that workers have handed connections back,
 //! but only when the loop has something to do with them at once (the
@@ -126,6 +131,7 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use slab::Slab;
 
+use super::stats::{Close, Deadline};
 use super::worker_pool::{Connection, Done, Job, JobKind};
 use super::{Settings, Shared};
 use crate::proto::{Conn, Phase};
@@ -256,6 +262,11 @@ impl EventLoop {
                             "shutdown timeout: dropping {} connections",
                             self.slots.len()
                         );
+                        let dropped = self.slots.len() as u64;
+                        self.shared
+                            .stats
+                            .event_loop
+                            .closed(Close::Shutdown, dropped);
                     }
                     self.slots.clear();
                     return Ok(());
@@ -276,7 +287,12 @@ impl EventLoop {
             thin = thin_poll(before.elapsed(), events.iter().count());
             for event in &events {
                 match event.token() {
-                    LISTENER => self.accept(),
+                    LISTENER => {
+                        if self.slots.len() >= self.settings.max_connections {
+                            self.shared.stats.event_loop.connection_limit();
+                        }
+                        self.accept();
+                    }
                     WAKER => {}
                     Token(t) => {
                         let key = t - FIRST_CONN;
@@ -377,6 +393,7 @@ impl EventLoop {
                 let _ = stream.read(&mut scratch);
                 let _ = stream.write(OVERLOADED);
                 let _ = stream.shutdown(Shutdown::Write);
+                self.shared.stats.event_loop.out_of_descriptors();
                 true
             }
             Err(_) => false,
@@ -403,6 +420,7 @@ impl EventLoop {
         self.next_id += 1;
         let missed = Arc::new(AtomicBool::new(false));
         self.shared.connections.fetch_add(1, Ordering::Relaxed);
+        self.shared.stats.event_loop.accepted();
         entry.insert(Slot {
             conn: Some(Box::new(Connection {
                 stream,
@@ -450,11 +468,14 @@ impl EventLoop {
         let Some(conn) = self.slots.get_mut(key).and_then(|s| s.conn.take()) else {
             return;
         };
-        if let Err(err) = self.jobs.send(Job { key, conn, kind }) {
-            // The workers are gone; nothing can serve this connection.
-            let job = err.into_inner();
-            self.slots[key].conn = Some(job.conn);
-            self.close(key);
+        match self.jobs.send(Job { key, conn, kind }) {
+            Ok(()) => self.shared.stats.event_loop.dispatched(),
+            Err(err) => {
+                // The workers are gone; nothing can serve this connection.
+                let job = err.into_inner();
+                self.slots[key].conn = Some(job.conn);
+                self.close(key);
+            }
         }
     }
 
@@ -473,11 +494,12 @@ impl EventLoop {
             conn.peer_closed |= std::mem::take(&mut slot.peer_closed);
             slot.conn = Some(conn);
             let draining = self.shutdown_deadline.is_some();
-            if dead
-                || phase == Phase::Closed
-                || (draining && matches!(phase, Phase::Idle | Phase::Head))
-            {
+            if dead || phase == Phase::Closed {
                 self.close(key);
+                continue;
+            }
+            if draining && matches!(phase, Phase::Idle | Phase::Head) {
+                self.close_as(key, Some(Close::Shutdown));
                 continue;
             }
             let s = &self.settings;
@@ -592,6 +614,16 @@ impl EventLoop {
             };
             self.expired += 1;
             let phase = c.conn.phase();
+            let deadline = match phase {
+                Phase::Idle if slot.requests > 0 => Deadline::Idle,
+                Phase::Idle | Phase::Head => Deadline::Header,
+                Phase::Body => Deadline::Body,
+                // A channel body's producer that did not send in time counts
+                // with the writes: the response did not move.
+                Phase::Write | Phase::Waiting => Deadline::Write,
+                Phase::Closing | Phase::Closed => Deadline::Linger,
+            };
+            self.shared.stats.event_loop.timed_out(deadline);
             log::debug!(
                 "{}: timeout while {phase:?} ({} connections expired so far)",
                 c.conn.peer(),
@@ -600,7 +632,7 @@ impl EventLoop {
             match phase {
                 // 408 (RFC 9110 §15.5.9), written by a worker, then closed.
                 Phase::Head | Phase::Body => self.dispatch(key, JobKind::Timeout),
-                _ => self.close(key),
+                _ => self.close_as(key, Some(Close::Timeout)),
             }
         }
         if away {
@@ -609,9 +641,17 @@ impl EventLoop {
     }
 
     fn close(&mut self, key: usize) {
+        self.close_as(key, None);
+    }
+
+    /// Closes the connection, counted under `why`, or else under the reason
+    /// it gives itself.
+    fn close_as(&mut self, key: usize, why: Option<Close>) {
         let slot = self.slots.remove(key);
         self.shared.connections.fetch_sub(1, Ordering::Relaxed);
         if let Some(c) = slot.conn {
+            let why = why.unwrap_or_else(|| Close::of(c.conn.close_reason(), c.dead));
+            self.shared.stats.event_loop.closed(why, 1);
             log::debug!(
                 "closing connection after {} requests: {:?}",
                 c.conn.requests(),
@@ -646,7 +686,7 @@ impl EventLoop {
             .map(|(k, _)| k)
             .collect();
         for key in idle {
-            self.close(key);
+            self.close_as(key, Some(Close::Shutdown));
         }
     }
 }

@@ -39,13 +39,14 @@ use std::time::Instant;
 use crossbeam_channel::{Receiver, Sender};
 use mio::net::TcpStream;
 
+use super::access_log::AccessLog;
 use super::spool::TempSpool;
 use super::{Settings, Shared};
 use crate::Handler;
 #[cfg(all(feature = "files", target_os = "linux"))]
 use crate::http::Source;
 use crate::http::{Notify, Pulled};
-use crate::proto::{BufferPool, Conn, Ctx, Phase, STREAM_WINDOW, Stamp, http_date};
+use crate::proto::{BufferPool, Conn, Ctx, Observer, Phase, STREAM_WINDOW, Stamp, http_date};
 
 /// Slices one vectored write takes (output runs and large bodies).
 const WRITE_SLICES: usize = 16;
@@ -143,6 +144,7 @@ impl WorkerPool {
         };
         for i in 0..settings.workers {
             let worker = Worker {
+                index: i,
                 jobs: jobs_rx.clone(),
                 done: done.clone(),
                 handler: Arc::clone(handler),
@@ -174,6 +176,8 @@ impl Drop for WorkerPool {
 }
 
 struct Worker<H> {
+    /// This worker's block of counters in `Shared::stats`.
+    index: usize,
     jobs: Receiver<Job>,
     done: Sender<Done>,
     handler: Arc<H>,
@@ -185,6 +189,9 @@ struct Worker<H> {
 impl<H: Handler + Send + Sync + 'static> Worker<H> {
     fn run(mut self) {
         let shared = Arc::clone(&self.shared);
+        let settings = Arc::clone(&self.settings);
+        let stats = &shared.stats.workers[self.index];
+        let proxies = (!settings.proxies.is_empty()).then_some(&settings.proxies);
         // Whole seconds; a sub-second idle timeout is not announced (0 would
         // read as "do not reuse").
         let keep_alive_timeout = Some(self.settings.idle_timeout.as_secs()).filter(|&s| s > 0);
@@ -203,19 +210,24 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
             kind,
         }) = self.next_job()
         {
+            stats.job_started();
             conn.progress = false;
             conn.more = false;
             stamp.set_date(&http_date());
+            let log = AccessLog::for_job(settings.access_log);
             let ctx = Ctx {
                 stamp: &stamp,
                 shutdown: Some(&shared.shutdown),
-                max_requests: self.settings.max_requests,
+                max_requests: settings.max_requests,
                 spool: Some(&spool),
+                observer: log.as_ref().map(|l| l as &dyn Observer),
+                proxies,
             };
             if kind == JobKind::Timeout {
                 conn.conn.timeout(&ctx);
             }
             self.drive(&mut conn, key, &ctx);
+            stats.job_finished(&conn.conn.take_tally());
             conn.conn.release(&mut self.pool);
             conn.finished = Instant::now();
             // A channel body that now waits for its producer is taken back at

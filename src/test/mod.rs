@@ -395,6 +395,8 @@ impl<H: Handler> TestClient<H> {
                 shutdown: None,
                 max_requests: self.max_requests,
                 spool: Some(&self.spool),
+                observer: None,
+                proxies: None,
             },
             heads: RefCell::new(VecDeque::new()),
             out: Vec::new(),
