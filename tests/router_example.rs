@@ -244,10 +244,11 @@ fn a_bad_port_argument_is_refused() {
             .arg("notaport")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("spawn router"),
     );
+    let stderr = support::line_reader(child.0.stderr.take().expect("piped stderr"));
     let deadline = Instant::now() + Duration::from_secs(10);
     let status = loop {
         if let Some(status) = child.0.try_wait().expect("try_wait") {
@@ -257,4 +258,8 @@ fn a_bad_port_argument_is_refused() {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert_eq!(status.code(), Some(2));
+    let message = stderr
+        .recv_timeout(Duration::from_secs(10))
+        .expect("a line on stderr");
+    assert!(message.starts_with("usage: router [PORT]"), "{message:?}");
 }

@@ -18,7 +18,9 @@ use serde_json::{Map, Value};
 /// What a handler returns: a response, or an error answered with its status.
 type Answer = Result<Response, HttpError>;
 
-/// The token `/admin/…` wants in `Authorization: Bearer <token>`.
+/// The token `/admin/…` wants in `Authorization: Bearer <token>`. (A real
+/// service keeps it out of its source and compares it in constant time,
+/// e.g. with the `subtle` crate.)
 const ADMIN_TOKEN: &str = "secret";
 
 /// The whole application: its routes, with their shared state (the next

@@ -271,7 +271,9 @@ pub fn body_limit_is_one_mebibyte_inclusive(t: &mut dyn Transport) {
     form.resize(MIB, b'y');
     let resp = t.send(Req::post("/form", form).header("Content-Type", FORM));
     resp.status_is(200);
+    // One line: the name, the 1 MiB - 2 value, and the newline.
     assert_eq!(resp.body.len(), MIB + 1, "{}", resp.context);
+    assert!(resp.body.starts_with(b"a=yyy") && resp.body.ends_with(b"yyy\n"));
     t.send(Req::post("/form", vec![b'a'; MIB + 1]).header("Content-Type", FORM))
         .status_is(413);
 
