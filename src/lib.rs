@@ -3,6 +3,8 @@
 #![deny(missing_docs, missing_debug_implementations)]
 #![doc(test(attr(deny(warnings), allow(unused_variables, unused_must_use))))]
 
+#[cfg(feature = "files")]
+mod files;
 mod http;
 #[cfg(feature = "internals")]
 #[doc(hidden)]
@@ -18,10 +20,17 @@ pub use http::{
     Body, BodyReader, BuildError, Handler, Headers, IntoResponse, Method, Request, Response,
     ResponseBuilder, Version,
 };
+pub use http::{BodySender, Disconnected, TrySendError};
 #[cfg(feature = "router")]
 pub use router::{Next, RouteError, Router, RouterBuilder};
 pub use server::{AIOServer, ServerBuilder, ServerHandle};
 
+#[cfg(feature = "files")]
+pub use files::Files;
+/// The static-file handler's parsers, for the fuzz targets (not a stable API).
+#[cfg(all(feature = "files", feature = "internals"))]
+#[doc(hidden)]
+pub use files::internals as files_internals;
 #[cfg(feature = "http")]
 pub use http::ConvertError;
 #[cfg(feature = "json")]

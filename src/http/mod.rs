@@ -1,4 +1,5 @@
-//! The words a handler uses: [`Method`], [`Version`], [`Headers`], [`Body`], [`Request`],
+//! The words a handler uses: [`Method`], [`Version`], [`Headers`], [`Body`] (and
+//! [`BodySender`] for a channel body), [`Request`],
 //! [`Response`] and [`ResponseBuilder`]. Nothing here knows about sockets.
 //!
 //! The conveniences around them live in a file each, as `impl Request` /
@@ -34,7 +35,9 @@ mod response_mut;
 mod set_cookie;
 mod version;
 
-pub use body::Body;
+pub use body::{Body, BodySender, Disconnected, TrySendError};
+#[allow(unused_imports)] // used by proto and the server
+pub(crate) use body::{Notify, Pulled, Source};
 pub use body_reader::BodyReader;
 pub use error::HttpError;
 #[cfg(feature = "router")]

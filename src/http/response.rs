@@ -65,7 +65,8 @@ impl Response {
         &self.headers
     }
 
-    /// The body.
+    /// The bytes of the body when it is in memory; empty for a file, reader
+    /// or channel body (see [`Body::as_bytes`]).
     ///
     /// ```
     /// use mini_async_http::ResponseBuilder;
@@ -74,6 +75,11 @@ impl Response {
     #[must_use]
     pub fn body(&self) -> &[u8] {
         self.body.as_bytes()
+    }
+
+    /// The body itself, streamed or not (for the encoder).
+    pub(crate) fn body_ref(&self) -> &Body {
+        &self.body
     }
 
     /// The whole status line, ready to send, when the status is in the table

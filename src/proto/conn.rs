@@ -10,8 +10,13 @@
 //!    ▲                         │ head without body                   │ body complete
 //!    │                         ▼                                     ▼
 //!    └──────── written ──── handler → response bytes (Write) ◀───────┘
-//!                                  │ close after it (error, Connection: close, HTTP/1.0)
-//!                                  ▼
+//!                              │      ▲      │
+//!                              │      │      │ streamed body: the server pulls its
+//!                              │      │      │ source as the socket takes it; a
+//!                              │      │      ▼ channel with nothing in it:
+//!                              │      └─ Waiting (woken by its producer)
+//!                              │ close after it (error, Connection: close, HTTP/1.0,
+//!                              ▼ a close-delimited or failed body)
 //!                        Closing (half-close, linger) → Closed
 //! ```
 //!
@@ -24,6 +29,17 @@
 //!
 //! Large bodies: given a spool in its [`Ctx`], a connection moves a body
 //! over the spool's threshold out of memory as it decodes it (`spool.rs`).
+//!
+//! Streamed bodies (a file, a reader, a channel) are queued the same way,
+//! framed here (see the response body policy in the [module doc](super)) and
+//! pulled by the server: when nothing is left to write but a stream is at the
+//! front, the phase is [`Phase::Write`] and `Conn::stream` says what it
+//! wants (at most [`STREAM_WINDOW`](super::STREAM_WINDOW) bytes); the server
+//! reads them into the stream's window or sends them directly, and reports
+//! with `Conn::body_pulled`, `Conn::body_sent` or `Conn::body_failed`. An
+//! empty channel makes the phase [`Phase::Waiting`]. While a stream is
+//! queued the output counts as over its high-water mark, so no request
+//! behind it is processed (or input read) until it ends.
 //!
 //! Memory: an idle connection holds no buffer. [`Buffers`] (input, output and
 //! the reused [`Request`]) come from a per-worker [`BufferPool`] when bytes
@@ -60,7 +76,6 @@
 //! # }
 //! ```
 
-use std::collections::VecDeque;
 use std::io::IoSlice;
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -69,9 +84,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::Error;
 use super::decode::BodyDecoder;
 use super::encode::{self, CONTINUE, Framing, Stamp};
+use super::output::{Output, Stream, splice};
 use super::parse::{self, BodyLength, Head, Limits};
 use super::spool::{Spool, Spooling};
-use crate::http::{Body, Handler, Method, Request, Response, Version};
+use crate::http::{Handler, Method, Pulled, Request, Response, Version};
 
 /// Size of a new input buffer.
 pub const INITIAL_INPUT: usize = 8 * 1024;
@@ -98,17 +114,8 @@ pub struct Buffers {
     start: usize,
     /// End of the bytes received.
     end: usize,
-    /// Encoded responses.
-    output: Vec<u8>,
-    /// Bytes of `output` already written.
-    written: usize,
-    /// Large bodies, each to be sent right after `output[..at]`, in order
-    /// (`at` never decreases along the queue and is never below `written`).
-    bodies: VecDeque<(usize, Body)>,
-    /// Bytes of the front body already written.
-    body_written: usize,
-    /// Bytes of the queued bodies not yet written.
-    body_pending: usize,
+    /// Encoded responses, and the bodies queued among them.
+    out: Output,
     /// The request being read, reused for every request.
     request: Request,
 }
@@ -119,57 +126,16 @@ impl Buffers {
             input: vec![0; INITIAL_INPUT],
             start: 0,
             end: 0,
-            output: Vec::with_capacity(INITIAL_INPUT),
-            written: 0,
-            bodies: VecDeque::new(),
-            body_written: 0,
-            body_pending: 0,
+            out: Output::with_capacity(INITIAL_INPUT),
             request: Request::default(),
         }
     }
 
+    /// Output waiting, for the high-water mark; a streamed body counts as
+    /// reaching it, so that nothing is encoded behind one (its length may be
+    /// unknown) until it ends.
     fn pending_output(&self) -> usize {
-        self.output.len() - self.written + self.body_pending
-    }
-
-    /// Queues a large body to go right after the output written so far.
-    fn push_body(&mut self, body: Body) {
-        self.body_pending += body.len();
-        self.bodies.push_back((self.output.len(), body));
-    }
-
-    /// Where the output bytes before the front body end.
-    fn next_body_at(&self) -> usize {
-        self.bodies.front().map_or(self.output.len(), |&(at, _)| at)
-    }
-
-    /// The pending output, in order, as slices (none empty): the output
-    /// bytes up to the first queued body, that body, the bytes up to the
-    /// next one, and so on.
-    fn segments(&self) -> impl Iterator<Item = &[u8]> {
-        let mut from = self.written;
-        let mut skip = self.body_written;
-        let tail = self.bodies.back().map_or(self.written, |&(at, _)| at);
-        self.bodies
-            .iter()
-            .flat_map(move |(at, body)| {
-                let run = &self.output[from..*at];
-                from = *at;
-                [run, &body.as_bytes()[std::mem::take(&mut skip)..]]
-            })
-            .chain(std::iter::once(&self.output[tail..]))
-            .filter(|segment| !segment.is_empty())
-    }
-
-    /// Drops the output bytes already written, keeping the bodies' places.
-    fn compact_output(&mut self) {
-        if self.written > 0 {
-            self.output.drain(..self.written);
-            for (at, _) in &mut self.bodies {
-                *at -= self.written;
-            }
-            self.written = 0;
-        }
+        self.out.load(OUTPUT_HIGH_WATER)
     }
 }
 
@@ -191,17 +157,13 @@ impl BufferPool {
         }
         bufs.start = 0;
         bufs.end = 0;
-        bufs.written = 0;
-        bufs.output.clear();
-        bufs.bodies.clear();
-        bufs.body_written = 0;
-        bufs.body_pending = 0;
+        bufs.out.clear();
         bufs.request.clear();
         if bufs.input.len() > POOLED_CAPACITY {
             bufs.input.truncate(INITIAL_INPUT);
             bufs.input.shrink_to_fit();
         }
-        bufs.output.shrink_to(POOLED_CAPACITY);
+        bufs.out.buf.shrink_to(POOLED_CAPACITY);
         bufs.request.body.shrink_to(POOLED_CAPACITY);
         self.spare.push(bufs);
     }
@@ -245,8 +207,13 @@ pub enum Phase {
     Head,
     /// The head has been parsed; its body is arriving.
     Body,
-    /// Response bytes are waiting for the socket to take them.
+    /// Response bytes are waiting for the socket to take them, or a
+    /// streamed body needs its next bytes pulled ([`Conn::output_slices`]
+    /// gives nothing then: the server pulls, see `Conn::stream`).
     Write,
+    /// A streamed body's channel is empty: nothing to write until its
+    /// producer sends (or drops its sender), which wakes the connection.
+    Waiting,
     /// Everything is written and nothing more will be read: half-close the
     /// socket and discard input until the client closes (lingering close).
     Closing,
@@ -270,6 +237,9 @@ pub enum CloseReason {
     Shutdown,
     /// The request cap per connection was reached.
     RequestLimit,
+    /// A streamed body's source failed (a read error, or fewer bytes than
+    /// announced): the response cannot be completed.
+    BodyFailed,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -362,12 +332,16 @@ impl Conn {
     /// What the connection needs next.
     #[must_use]
     pub fn phase(&self) -> Phase {
-        let (pending_in, pending_out) = self
-            .bufs
-            .as_ref()
-            .map_or((false, 0), |b| (b.start < b.end, b.pending_output()));
-        if pending_out > 0 {
-            return Phase::Write;
+        let mut pending_in = false;
+        if let Some(b) = &self.bufs {
+            if !b.out.is_empty() {
+                return if b.out.waiting() {
+                    Phase::Waiting
+                } else {
+                    Phase::Write
+                };
+            }
+            pending_in = b.start < b.end;
         }
         match self.reading {
             Reading::Closed if self.read_eof || !self.linger => Phase::Closed,
@@ -429,29 +403,38 @@ impl Conn {
     /// The next response bytes waiting to be written: all of them, or, when
     /// a large body is queued (see [`SPLICE_MIN`]), the run up to the next
     /// boundary between the output buffer and a body. Empty only when
-    /// nothing is waiting. (The server itself writes
+    /// nothing is waiting to be written now (with a streamed body at the
+    /// front, its next bytes may first have to be pulled: see the module
+    /// doc). (The server itself writes
     /// [`output_slices`](Self::output_slices); this is for the sans-IO users:
     /// tests, fuzz targets, benches.)
     #[must_use]
     #[cfg_attr(not(any(test, feature = "internals")), allow(dead_code))]
     pub fn output(&self) -> &[u8] {
-        match &self.bufs {
-            None => &[],
-            Some(b) if b.bodies.is_empty() => &b.output[b.written..],
-            Some(b) => b.segments().next().unwrap_or(&[]),
+        let Some(bufs) = &self.bufs else {
+            return &[];
+        };
+        if let Some(run) = bufs.out.run() {
+            return run;
         }
+        let mut first: &[u8] = &[];
+        bufs.out.each_segment(|segment| {
+            first = segment;
+            false
+        });
+        first
     }
 
     /// The response bytes waiting to be written, in order, as up to
     /// `slices.len()` slices for one vectored write; returns how many it
-    /// filled (0 when nothing is waiting).
+    /// filled (0 when nothing is waiting now: see [`Phase::Write`] for a
+    /// streamed body that needs its next bytes pulled).
     pub fn output_slices<'a>(&'a self, slices: &mut [IoSlice<'a>]) -> usize {
         let Some(bufs) = &self.bufs else {
             return 0;
         };
-        if bufs.bodies.is_empty() {
+        if let Some(pending) = bufs.out.run() {
             // The usual case: one run of bytes, or nothing.
-            let pending = &bufs.output[bufs.written..];
             return match slices.first_mut() {
                 Some(slot) if !pending.is_empty() => {
                     *slot = IoSlice::new(pending);
@@ -461,41 +444,23 @@ impl Conn {
             };
         }
         let mut n = 0;
-        for (slot, segment) in slices.iter_mut().zip(bufs.segments()) {
-            *slot = IoSlice::new(segment);
-            n += 1;
-        }
+        let mut free = slices.iter_mut();
+        bufs.out.each_segment(|segment| match free.next() {
+            Some(slot) => {
+                *slot = IoSlice::new(segment);
+                n += 1;
+                true
+            }
+            None => false,
+        });
         n
     }
 
     /// `n` bytes of the output were written (counted from the first byte of
     /// [`output`](Self::output), across slices).
-    pub fn advance_write(&mut self, mut n: usize) {
-        let Some(bufs) = &mut self.bufs else {
-            return;
-        };
-        while n > 0 {
-            let at = bufs.next_body_at();
-            if bufs.written < at {
-                let step = n.min(at - bufs.written);
-                bufs.written += step;
-                n -= step;
-            } else if let Some((_, body)) = bufs.bodies.front() {
-                let step = n.min(body.len() - bufs.body_written);
-                bufs.body_written += step;
-                bufs.body_pending -= step;
-                n -= step;
-                if bufs.body_written == body.len() {
-                    bufs.bodies.pop_front();
-                    bufs.body_written = 0;
-                }
-            } else {
-                break; // more than was pending
-            }
-        }
-        if bufs.bodies.is_empty() && bufs.written >= bufs.output.len() {
-            bufs.output.clear();
-            bufs.written = 0;
+    pub fn advance_write(&mut self, n: usize) {
+        if let Some(bufs) = &mut self.bufs {
+            bufs.out.advance(n);
         }
     }
 
@@ -652,7 +617,7 @@ impl Conn {
                 // RFC 9110 §10.1.1: the client may be waiting for 100 before
                 // sending the body; it is not needed once body bytes arrived.
                 if head.expect_continue && bufs.start == bufs.end {
-                    bufs.output.extend_from_slice(CONTINUE);
+                    bufs.out.buf.extend_from_slice(CONTINUE);
                 }
                 self.reading = Reading::Body { decoder, head };
                 self.read_body(spool)
@@ -699,8 +664,8 @@ impl Conn {
         H: Handler + ?Sized,
     {
         let bufs = self.bufs.as_mut().expect("buffers present");
-        if bufs.written > 0 && bufs.written >= bufs.output.len() / 2 {
-            bufs.compact_output();
+        if bufs.out.written() > 0 && bufs.out.written() >= bufs.out.buf.len() / 2 {
+            bufs.out.compact();
         }
         let request = &bufs.request;
         let mut resp =
@@ -734,14 +699,66 @@ impl Conn {
             http10_keep_alive: request.version == Version::Http10,
             stamp: ctx.stamp,
         };
-        if resp.body().len() < SPLICE_MIN {
-            encode::encode(&resp, &framing, &mut bufs.output);
-        } else {
-            splice(bufs, &mut resp, &framing);
+        if resp.body_ref().inline_len() < SPLICE_MIN {
+            encode::encode(&resp, &framing, &mut bufs.out.buf);
+        } else if splice(&mut bufs.out, &mut resp, framing) {
+            // Close-delimited: half-close after it, so that unread input
+            // cannot make the kernel reset the body away.
+            self.stop(CloseReason::NotKeepAlive);
+            self.linger = true;
         }
         if let Some(reason) = reason {
             self.stop(reason);
         }
+    }
+
+    /// The front streamed body, when the output waits for its next bytes:
+    /// the server pulls them from its source (at most [`Stream::want`]) and
+    /// reports with [`body_pulled`](Self::body_pulled) or
+    /// [`body_sent`](Self::body_sent). This layer never reads the source.
+    pub(crate) fn stream(&mut self) -> Option<&mut Stream> {
+        self.bufs.as_mut()?.out.front_stream()
+    }
+
+    /// What the pull from [`stream`](Self::stream)'s source gave (into its
+    /// window, or a channel's message); a source that ended before its
+    /// announced length fails the body.
+    pub(crate) fn body_pulled(&mut self, pulled: Pulled) {
+        let Some(stream) = self.stream() else {
+            return;
+        };
+        if stream.pulled(pulled) {
+            if let Some(bufs) = &mut self.bufs {
+                bufs.out.pulled();
+            }
+        } else {
+            log::debug!("{}: response body ended before its length", self.peer);
+            self.body_failed();
+        }
+    }
+
+    /// `n` bytes of the front streamed body went from its source to the
+    /// socket directly (`sendfile`).
+    #[cfg_attr(not(all(feature = "files", target_os = "linux")), allow(dead_code))]
+    pub(crate) fn body_sent(&mut self, n: usize) {
+        if let Some(stream) = self.stream() {
+            stream.sent(n);
+        }
+        if let Some(bufs) = &mut self.bufs {
+            bufs.out.pulled();
+        }
+    }
+
+    /// The front streamed body's source failed: the response cannot be
+    /// completed and its framing cannot be repaired, so nothing more is
+    /// written (a chunked body gets no last chunk, a length is never padded)
+    /// and the connection is to be closed.
+    pub(crate) fn body_failed(&mut self) {
+        if let Some(bufs) = &mut self.bufs {
+            bufs.out.clear();
+        }
+        self.stop(CloseReason::BodyFailed);
+        self.linger = false;
     }
 
     fn reject(&mut self, err: Error, ctx: &Ctx<'_>) {
@@ -754,18 +771,8 @@ impl Conn {
             http10_keep_alive: false,
             stamp: ctx.stamp,
         };
-        encode::encode(&resp, &framing, &mut bufs.output);
+        encode::encode(&resp, &framing, &mut bufs.out.buf);
         self.stop(CloseReason::Rejected(err));
-    }
-}
-
-/// Encodes a response with a large body: the head into the output, the body
-/// queued after it (kept out of line: it is the rare path).
-#[cold]
-#[inline(never)]
-fn splice(bufs: &mut Buffers, resp: &mut Response, framing: &Framing<'_>) {
-    if encode::encode_head(resp, framing, &mut bufs.output) {
-        bufs.push_body(resp.take_body());
     }
 }
 

@@ -25,6 +25,7 @@ use crate::{IntoResponse, Request};
 /// | [`idle_timeout`](Self::idle_timeout) | 60 s | an idle keep-alive connection is closed |
 /// | [`body_timeout`](Self::body_timeout) | 30 s | 408 and close |
 /// | [`write_timeout`](Self::write_timeout) | 30 s | the connection is closed |
+/// | [`producer_timeout`](Self::producer_timeout) | none | a channel body whose producer sent nothing for this long is cut off (connection closed) |
 /// | [`linger_timeout`](Self::linger_timeout) | 2 s | a closing connection stops waiting for the client's FIN |
 /// | [`shutdown_timeout`](Self::shutdown_timeout) | 30 s | remaining connections are dropped and `start` returns |
 /// | [`max_requests_per_connection`](Self::max_requests_per_connection) | unlimited | the last response says `Connection: close` |
@@ -73,6 +74,7 @@ pub struct ServerBuilder {
     pub(crate) spool_threshold: u64,
     /// `None`: [`std::env::temp_dir`] when the server is bound.
     pub(crate) spool_dir: Option<PathBuf>,
+    pub(crate) producer_timeout: Option<Duration>,
 }
 
 impl Default for ServerBuilder {
@@ -92,6 +94,7 @@ impl Default for ServerBuilder {
             coalesce: Duration::from_micros(50),
             spool_threshold: 1024 * 1024,
             spool_dir: None,
+            producer_timeout: None,
         }
     }
 }
@@ -291,6 +294,21 @@ impl ServerBuilder {
         self.spool_dir = Some(dir.into());
         self
     }
+    setter!(
+        /// Time a [channel body](crate::Body::channel) may wait for its
+        /// producer's next bytes before the connection is closed (the
+        /// producer then gets `Disconnected`). None by default: a stream of
+        /// server-sent events may be quiet for long, and the producer knows
+        /// best when to send a keep-alive comment. The write timeout still
+        /// applies to a client that does not read what was sent.
+        ///
+        /// ```
+        /// use std::time::Duration;
+        /// let builder = mini_async_http::AIOServer::builder().producer_timeout(Duration::from_secs(300));
+        /// # let _ = builder;
+        /// ```
+        producer_timeout: Duration => |s, d| s.producer_timeout = Some(d)
+    );
 
     /// Binds `addr`, starts the worker threads and returns the server, ready
     /// for [`AIOServer::start`].

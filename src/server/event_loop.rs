@@ -19,6 +19,22 @@
 //! after its next `poll`, which at the latest is the one that reports that
 //! connection's next event, so the common keep-alive request costs no wake-up.
 //!
+//! # Waiting for a producer
+//! A connection whose response is a channel body with nothing in it comes
+//! back in [`Phase::Waiting`] (and wakes the loop, so its deadline starts at
+//! once). It needs no worker and no readiness: writable events are ignored,
+//! and it stays in the loop until its producer sends or drops its sender.
+//! The producer's thread then pushes the connection's key and id onto
+//! `Shared::woken` and wakes the loop through the `Waker`; the loop takes the
+//! keys after it has taken back the finished connections and sends each
+//! waiting one to a worker (one still at a worker is marked missed and goes
+//! again when it comes back; a key whose id no longer matches is stale and
+//! skipped). A readable event still goes to a worker, which closes the
+//! connection if the client has closed its side (the producer is told). The
+//! deadline while waiting is `producer_timeout`, none by default: a stream
+//! of server-sent events may be quiet for long, and when it sends, the write
+//! timeout applies again to a client that does not read.
+//!
 //! # Edge-triggered readiness
 //! mio is edge-triggered: an event is reported once, when the socket becomes
 //! ready. An event can arrive while its connection is at a worker, where the
@@ -70,10 +86,14 @@
 //!
 //! # Deadlines
 //! Each slot has one deadline, set from the connection's [`Phase`] when it
-//! comes back (header, idle, body, write or linger timeout). Deadlines live in
+//! comes back (header, idle, body, write, producer or linger timeout). Deadlines live in
 //! a min-heap with at most one live entry per slot: a later deadline only
 //! updates the slot, and the entry, when it pops early, is pushed again for
 //! the slot's current deadline. No scan of all connections ever happens.
+//! A deadline that passes while its connection is away (at a worker, or
+//! handed back without a wake-up) marks the connection missed, as an event
+//! would, so that it is taken back and expired then; a connection whose
+//! deadline has passed is expired rather than sent to a worker again.
 //!
 //! # Scheduling
 //! On Linux the loop runs under `SCHED_BATCH` while `start` runs (restored
@@ -97,8 +117,8 @@ use std::collections::BinaryHeap;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering, fence};
+use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
@@ -124,6 +144,9 @@ const COALESCE_HOT: Duration = Duration::from_micros(200);
 const COALESCE_THIN: usize = 8;
 /// Pause before accepting again after an accept error that is not transient.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+/// A deadline that does not come: a channel body may wait for its producer
+/// as long as it likes unless `producer_timeout` is set.
+const NO_DEADLINE: Duration = Duration::from_secs(365 * 24 * 3600);
 const OVERLOADED: &[u8] =
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 
@@ -169,6 +192,8 @@ pub(crate) struct EventLoop {
     shutdown_deadline: Option<Instant>,
     /// Connections expired so far, for the debug log.
     expired: u64,
+    /// The keys taken from `Shared::woken` (kept to reuse its memory).
+    woken: Vec<(usize, u64)>,
 }
 
 impl std::fmt::Debug for EventLoop {
@@ -203,6 +228,7 @@ impl EventLoop {
             accept_retry: None,
             shutdown_deadline: None,
             expired: 0,
+            woken: Vec::new(),
         }
     }
 
@@ -388,6 +414,8 @@ impl EventLoop {
                 missed: Arc::clone(&missed),
                 peer_closed: false,
                 finished: now,
+                id: self.next_id,
+                notify: None,
             })),
             missed,
             peer_closed: false,
@@ -462,17 +490,55 @@ impl EventLoop {
                 Phase::Head if new_head => done_at + s.header_timeout,
                 Phase::Body if fresh => done_at + s.body_timeout,
                 Phase::Write if fresh => done_at + s.write_timeout,
+                Phase::Waiting if fresh => done_at
+                    .checked_add(s.producer_timeout.unwrap_or(NO_DEADLINE))
+                    .unwrap_or(slot.deadline),
                 Phase::Closing if phase != slot.phase => done_at + s.linger_timeout,
                 _ => slot.deadline,
             };
             slot.phase = phase;
             slot.requests = requests;
-            let again = slot.missed.swap(false, Ordering::SeqCst) || more;
+            // A connection whose deadline has passed is left to
+            // `expire_deadlines` (which marks it missed when the deadline
+            // passes while it is away), instead of going to a worker again.
+            let again = (slot.missed.swap(false, Ordering::SeqCst) || more)
+                && slot.deadline > Instant::now();
             self.schedule(key);
             if again {
                 self.dispatch(key, JobKind::Ready);
             }
         }
+        self.wake_streams();
+    }
+
+    /// Sends the connections whose channel body's producer has sent (or
+    /// dropped its sender) to a worker; one still at a worker is marked, and
+    /// goes again when it comes back.
+    fn wake_streams(&mut self) {
+        if !self.shared.any_woken.swap(false, Ordering::SeqCst) {
+            return;
+        }
+        std::mem::swap(
+            &mut *self
+                .shared
+                .woken
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+            &mut self.woken,
+        );
+        let mut woken = std::mem::take(&mut self.woken);
+        for &(key, id) in &woken {
+            let Some(slot) = self.slots.get_mut(key).filter(|s| s.id == id) else {
+                continue; // closed since
+            };
+            match &slot.conn {
+                None => slot.missed.store(true, Ordering::SeqCst),
+                Some(c) if c.conn.phase() == Phase::Waiting => self.dispatch(key, JobKind::Ready),
+                Some(_) => {}
+            }
+        }
+        woken.clear();
+        self.woken = woken;
     }
 
     /// Makes sure the slot's deadline has a heap entry no later than it.
@@ -497,6 +563,7 @@ impl EventLoop {
 
     fn expire_deadlines(&mut self) {
         let now = Instant::now();
+        let mut away = false;
         while let Some(&Reverse((at, key, id))) = self.timers.peek() {
             if at > now {
                 break;
@@ -514,7 +581,14 @@ impl EventLoop {
                 continue;
             }
             let Some(c) = &slot.conn else {
-                continue; // at a worker; rescheduled when it comes back
+                // At a worker, or handed back without a wake-up (then no
+                // event may come to take it back, and it has no heap entry
+                // now): marked as missed, so that the worker wakes the loop
+                // or the `take_back` below finds it, and it is looked at
+                // again (the same fence pairing as for a missed event).
+                slot.missed.store(true, Ordering::SeqCst);
+                away = true;
+                continue;
             };
             self.expired += 1;
             let phase = c.conn.phase();
@@ -528,6 +602,9 @@ impl EventLoop {
                 Phase::Head | Phase::Body => self.dispatch(key, JobKind::Timeout),
                 _ => self.close(key),
             }
+        }
+        if away {
+            self.take_back();
         }
     }
 

@@ -13,7 +13,7 @@ use std::fmt;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::Thread;
 
 use crossbeam_channel::Sender;
@@ -43,6 +43,12 @@ pub(crate) struct Shared {
     pub(crate) loop_parked: AtomicBool,
     /// The thread running the event loop, set when `start` begins.
     pub(crate) loop_thread: OnceLock<Thread>,
+    /// Connections (slab key, slot id) whose channel body's producer sent
+    /// or went away: the loop sends them to a worker again.
+    pub(crate) woken: Mutex<Vec<(usize, u64)>>,
+    /// `woken` may have keys: set after pushing, so the loop takes the lock
+    /// only when there is something (not once per loop iteration).
+    pub(crate) any_woken: AtomicBool,
 }
 
 impl Shared {
@@ -54,6 +60,17 @@ impl Shared {
                 thread.unpark();
             }
         }
+    }
+
+    /// A channel body's producer has something for connection `key`
+    /// (called on the producer's thread).
+    pub(crate) fn wake_stream(&self, key: usize, id: u64) {
+        self.woken
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((key, id));
+        self.any_woken.store(true, Ordering::SeqCst);
+        self.wake();
     }
 
     pub(crate) fn wake(&self) {
@@ -182,6 +199,8 @@ impl AIOServer {
             connections: AtomicUsize::new(0),
             loop_parked: AtomicBool::new(false),
             loop_thread: OnceLock::new(),
+            woken: Mutex::new(Vec::new()),
+            any_woken: AtomicBool::new(false),
         });
         let settings = Arc::new(b.clone());
         let handler = Arc::new(handler);

@@ -82,6 +82,11 @@ pub use response::TestResponse;
 use wire::Wire;
 pub use wire::{Closed, Exchange};
 
+/// How long the test client waits for a channel body's producer to send its
+/// next message (the producer runs on another thread) before the body
+/// fails ([`Closed::BodyFailed`]).
+pub const PRODUCER_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Serves a handler in memory; see the [module documentation](self).
 ///
 /// ```

@@ -516,3 +516,43 @@ fn bodies_over_the_spool_threshold_are_spooled_as_on_the_server() {
     );
     assert_eq!(client.post("/").body("short").send().text(), "false short");
 }
+
+#[test]
+fn streamed_bodies_come_through_as_a_client_sees_them() {
+    use crate::Body;
+    let handler = |req: &Request| {
+        let body = match req.path() {
+            "/reader" => Body::reader(std::io::Cursor::new(vec![b'r'; 100_000]), None),
+            "/sized" => Body::reader(std::io::Cursor::new(b"sized".to_vec()), Some(5)),
+            "/short" => Body::reader(std::io::Cursor::new(b"abc".to_vec()), Some(10)),
+            _ => {
+                let (tx, body) = Body::channel(2);
+                std::thread::spawn(move || {
+                    for event in ["data: 1\n\n", "data: 2\n\n"] {
+                        tx.send(event).unwrap();
+                    }
+                });
+                body
+            }
+        };
+        ResponseBuilder::empty_200().body(body).build().unwrap()
+    };
+    let mut client = TestClient::new(handler);
+    let chunked = client.get("/reader").send();
+    assert_eq!(chunked.header("Transfer-Encoding"), Some("chunked"));
+    assert_eq!(chunked.body(), vec![b'r'; 100_000]);
+    let sized = client.get("/sized").send();
+    assert_eq!(
+        (sized.header("Content-Length"), sized.text()),
+        (Some("5"), "sized".into())
+    );
+    assert_eq!(
+        client.get("/events").send().text(),
+        "data: 1\n\ndata: 2\n\n"
+    );
+    // A source shorter than its length: the response is cut off, the
+    // connection closed.
+    let exchange = client.raw("GET /short HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(exchange.closed, Closed::BodyFailed);
+    assert!(exchange.responses.is_empty(), "{exchange:?}");
+}

@@ -9,6 +9,7 @@ use std::collections::VecDeque;
 use std::io::IoSlice;
 
 use super::TestResponse;
+use crate::http::{Notify, Pulled};
 use crate::proto::{BufferPool, CloseReason, Conn, Ctx, Phase};
 use crate::{Handler, Method, Request, Response};
 
@@ -49,6 +50,11 @@ pub enum Closed {
     /// The server is shutting down. Only a real server closes for this: the
     /// test client is never shut down.
     Shutdown,
+    /// A streamed response body's source failed (a read error, a file or
+    /// reader shorter than its announced length, a channel's producer that
+    /// did not send within [`PRODUCER_WAIT`](super::PRODUCER_WAIT)): the
+    /// response was cut off.
+    BodyFailed,
 }
 
 impl Closed {
@@ -60,6 +66,7 @@ impl Closed {
             CloseReason::RequestLimit => Closed::RequestLimit,
             CloseReason::IdleTimeout => Closed::IdleTimeout,
             CloseReason::Shutdown => Closed::Shutdown,
+            CloseReason::BodyFailed => Closed::BodyFailed,
         }
     }
 }
@@ -150,6 +157,12 @@ impl<H: Handler + ?Sized> Wire<'_, H> {
             let mut slices = [IoSlice::new(&[]); SLICES];
             let n = self.conn.output_slices(&mut slices);
             if n == 0 {
+                // A streamed body (file, reader, channel) is pulled as the
+                // server's workers pull it, as fast as memory takes it.
+                if self.conn.stream().is_some() {
+                    pull(self.conn);
+                    continue;
+                }
                 // Requests held back while the output was over its
                 // high-water mark are answered now that it has drained.
                 if self.conn.held() {
@@ -167,4 +180,38 @@ impl<H: Handler + ?Sized> Wire<'_, H> {
         }
         self.conn.release(self.pool);
     }
+}
+
+/// Moves the next bytes of the front streamed body from its source. A
+/// channel with nothing to send is waited for (its producer runs on
+/// another thread), at most [`PRODUCER_WAIT`](super::PRODUCER_WAIT) per
+/// message; after that the body fails as a source error would.
+fn pull(conn: &mut Conn) {
+    let Some(stream) = conn.stream() else {
+        return;
+    };
+    let (source, buf) = stream.parts();
+    let pulled = match source.pull(buf) {
+        Ok(Pulled::Empty) => {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let notify = Notify::new(move || {
+                let _ = tx.send(());
+            });
+            match source.park(&notify) {
+                Pulled::Empty => {
+                    if rx.recv_timeout(super::PRODUCER_WAIT).is_err() {
+                        conn.body_failed();
+                    }
+                    return;
+                }
+                pulled => pulled,
+            }
+        }
+        Ok(pulled) => pulled,
+        Err(_) => {
+            conn.body_failed();
+            return;
+        }
+    };
+    conn.body_pulled(pulled);
 }
