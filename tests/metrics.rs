@@ -365,3 +365,52 @@ fn metrics_handlers_serve_prometheus_text() {
         body.body_str()
     );
 }
+
+/// A channel body waiting for its producer counts as a streaming response
+/// until it ends, also when the client goes away first; a body being
+/// spooled counts as a spooled upload until it is complete.
+#[test]
+fn streams_and_spools_in_progress_are_gauges() {
+    use mini_async_http::Body;
+    let (senders_tx, senders) = mpsc::channel();
+    let senders_tx = Mutex::new(senders_tx);
+    let builder = AIOServer::builder().workers(1).spool_threshold(16);
+    let server = TestServer::with(builder, move |req: &Request| {
+        if req.path() == "/events" {
+            let (tx, body) = Body::channel(1);
+            senders_tx.lock().unwrap().send(tx).unwrap();
+            return ResponseBuilder::empty_200().body(body).build().unwrap();
+        }
+        ResponseBuilder::empty_200()
+            .body(req.body_len().to_string())
+            .build()
+            .unwrap()
+    });
+    // A stream that ends when its sender is dropped.
+    let mut client = server.connect();
+    client.send(get("/events"));
+    let sender = senders.recv_timeout(WAIT).unwrap();
+    settle(&server.handle, |m| m.streaming_responses == 1);
+    drop(sender);
+    settle(&server.handle, |m| m.streaming_responses == 0);
+    // A stream whose client goes away.
+    let mut gone = server.connect();
+    gone.send(get("/events"));
+    let sender = senders.recv_timeout(WAIT).unwrap();
+    settle(&server.handle, |m| m.streaming_responses == 1);
+    drop(gone);
+    drop(client);
+    let until = Instant::now() + WAIT;
+    while sender.send("data: x\n\n").is_ok() {
+        assert!(Instant::now() < until, "the producer was never told");
+    }
+    settle(&server.handle, |m| m.streaming_responses == 0);
+    // An upload over the threshold, sent in two parts.
+    let mut up = server.connect();
+    up.send("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 64\r\n\r\n0123456789abcdef0123");
+    settle(&server.handle, |m| m.spooled_uploads == 1);
+    up.send([b'x'; 44]);
+    let r = up.read_response();
+    assert_eq!((r.status, r.body_str()), (200, "64"));
+    settle(&server.handle, |m| m.spooled_uploads == 0);
+}

@@ -295,6 +295,10 @@ pub struct Conn {
     linger: bool,
     /// The body being read is going to the spool (see `spool.rs`).
     spooling: Option<Spooling>,
+    /// What the last [`take_tally`](Self::take_tally) saw in progress: a
+    /// spooling body, and streamed bodies queued (the metrics' gauges move
+    /// by the difference).
+    counted: (bool, usize),
     /// The server is shutting down: answer what has been read, read no
     /// new request.
     draining: bool,
@@ -318,6 +322,7 @@ impl Conn {
             close_reason: None,
             linger: false,
             spooling: None,
+            counted: (false, 0),
             draining: false,
         }
     }
@@ -366,10 +371,39 @@ impl Conn {
     /// # }
     /// ```
     pub fn take_tally(&mut self) -> Tally {
-        self.bufs
+        let mut tally = self
+            .bufs
             .as_mut()
             .map(|b| std::mem::take(&mut b.tally))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let now = self.in_progress();
+        let (spooled, streams) = std::mem::replace(&mut self.counted, now);
+        match (spooled, now.0) {
+            (false, true) => tally.spools[0] += 1,
+            (true, false) => tally.spools[1] += 1,
+            _ => {}
+        }
+        if now.1 > streams {
+            tally.streams[0] += (now.1 - streams) as u32;
+        } else {
+            tally.streams[1] += (streams - now.1) as u32;
+        }
+        tally
+    }
+
+    /// What the last [`take_tally`](Self::take_tally) counted as in
+    /// progress (a spooling body, streamed bodies): what a server that
+    /// drops the connection now counts as ended.
+    #[must_use]
+    pub fn counted_in_progress(&self) -> (bool, usize) {
+        self.counted
+    }
+
+    fn in_progress(&self) -> (bool, usize) {
+        (
+            self.spooling.is_some(),
+            self.bufs.as_ref().map_or(0, |b| b.out.streams()),
+        )
     }
 
     /// Why the connection stopped reading, once it has.

@@ -57,6 +57,11 @@ impl Output {
 
     /// Nothing is waiting to be written or pulled.
     #[inline]
+    /// Streamed bodies in the queue.
+    pub(crate) fn streams(&self) -> usize {
+        self.streams
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.written >= self.buf.len() && self.queue.is_empty()
     }

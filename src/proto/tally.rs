@@ -35,6 +35,13 @@ pub struct Tally {
     pub bytes_in: u64,
     /// Bytes written ([`Conn::advance_write`](super::Conn::advance_write)).
     pub bytes_out: u64,
+    /// Request bodies that began and ended spooling to a file, as seen at
+    /// [`Conn::take_tally`](super::Conn::take_tally) (so one that starts
+    /// and ends between two calls counts in neither): `[started, ended]`.
+    pub spools: [u32; 2],
+    /// Streamed response bodies (file, reader, channel) that began and
+    /// ended, as seen the same way: `[started, ended]`.
+    pub streams: [u32; 2],
 }
 
 impl Tally {

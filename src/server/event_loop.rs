@@ -652,6 +652,13 @@ impl EventLoop {
         if let Some(c) = slot.conn {
             let why = why.unwrap_or_else(|| Close::of(c.conn.close_reason(), c.dead));
             self.shared.stats.event_loop.closed(why, 1);
+            let in_progress = c.conn.counted_in_progress();
+            if in_progress != (false, 0) {
+                self.shared
+                    .stats
+                    .event_loop
+                    .dropped_in_progress(in_progress);
+            }
             log::debug!(
                 "closing connection after {} requests: {:?}",
                 c.conn.requests(),

@@ -78,11 +78,14 @@ pub struct Metrics {
     /// TLS handshakes that failed. Stays 0 until the TLS transport counts
     /// them.
     pub tls_handshake_failures: u64,
-    /// Request bodies being spooled to a temporary file now. Stays 0 until
-    /// bodies are spooled.
+    /// Request bodies being spooled to a temporary file now (over
+    /// `spool_threshold`, not yet complete), as of each connection's last
+    /// pass on a worker.
     pub spooled_uploads: u64,
     /// Responses whose body is streaming (from a file, reader or channel)
-    /// now. Stays 0 until the server streams bodies.
+    /// now, as of each connection's last pass on a worker (a body that
+    /// starts and ends within one pass, such as a small file sent at once,
+    /// is never seen in progress).
     pub streaming_responses: u64,
 }
 

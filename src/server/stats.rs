@@ -96,6 +96,12 @@ impl WorkerStats {
         }
         self.bytes_in.add(tally.bytes_in);
         self.bytes_out.add(tally.bytes_out);
+        if tally.spools != [0, 0] || tally.streams != [0, 0] {
+            self.spool_started.add(u64::from(tally.spools[0]));
+            self.spool_finished.add(u64::from(tally.spools[1]));
+            self.stream_started.add(u64::from(tally.streams[0]));
+            self.stream_finished.add(u64::from(tally.streams[1]));
+        }
         self.jobs_finished.add(1);
     }
 
@@ -177,9 +183,20 @@ pub(crate) struct LoopStats {
     max_connections: Counter,
     /// Connections answered 503 because the process ran out of descriptors.
     descriptors: Counter,
+    /// Spooling bodies and streamed bodies of connections the loop closed
+    /// while they were in progress (they end there, not on a worker).
+    spool_dropped: Counter,
+    stream_dropped: Counter,
 }
 
 impl LoopStats {
+    /// A connection closed with a spooling body and `streams` streamed
+    /// bodies in progress (as last counted by a worker).
+    pub(crate) fn dropped_in_progress(&self, (spooling, streams): (bool, usize)) {
+        self.spool_dropped.add(u64::from(spooling));
+        self.stream_dropped.add(streams as u64);
+    }
+
     pub(crate) fn accepted(&self) {
         self.accepted.add(1);
     }
@@ -296,8 +313,10 @@ impl Stats {
             handler_panics: sum(|w| &w.panics),
             tls_handshakes: sum(|w| &w.tls_ok),
             tls_handshake_failures: sum(|w| &w.tls_failed),
-            spooled_uploads: gauge(|w| &w.spool_started, |w| &w.spool_finished),
-            streaming_responses: gauge(|w| &w.stream_started, |w| &w.stream_finished),
+            spooled_uploads: gauge(|w| &w.spool_started, |w| &w.spool_finished)
+                .saturating_sub(l.spool_dropped.get()),
+            streaming_responses: gauge(|w| &w.stream_started, |w| &w.stream_finished)
+                .saturating_sub(l.stream_dropped.get()),
         }
     }
 }
