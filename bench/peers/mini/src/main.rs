@@ -5,7 +5,17 @@
 //! environment), the same answers come from behind a 50-route `Router`
 //! (`GET /` and `POST /echo` among 48 other static, parameter and catch-all
 //! routes), so a run shows what routing costs under load.
-use mini_async_http::{AIOServer, Handler, Method, Request, Response, ResponseBuilder, Router};
+//!
+//! With `BENCH_FILES=DIR`, other GET paths are served from DIR by `Files`
+//! (the kit's file scenarios); `POST /upload` reads its body (spooled to a
+//! temporary file past 1 MiB) through `body_reader` and answers the byte
+//! count (bench/upload1g.sh, with `MINI_MAX_BODY` raising the body limit).
+use std::io::Read;
+use std::sync::OnceLock;
+
+use mini_async_http::{AIOServer, Files, Handler, Method, Request, Response, ResponseBuilder, Router};
+
+static FILES: OnceLock<Files> = OnceLock::new();
 
 fn args() -> (u16, usize, bool) {
     let mut a = std::env::args().skip(1);
@@ -30,7 +40,29 @@ fn plain(req: &Request) -> Response {
     } else if req.path() == "/" {
         hello(req)
     } else {
-        ResponseBuilder::empty_404().build().unwrap()
+        other(req)
+    }
+}
+
+/// Files from `BENCH_FILES`, and `POST /upload`.
+#[cold]
+fn other(req: &Request) -> Response {
+    if req.method() == &Method::Post && req.path() == "/upload" {
+        let mut reader = req.body_reader();
+        let mut buf = vec![0; 256 * 1024];
+        let mut total = 0u64;
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => total += n as u64,
+                Err(_) => return ResponseBuilder::empty_500().build().unwrap(),
+            }
+        }
+        return ResponseBuilder::empty_200().body(total.to_string()).build().unwrap();
+    }
+    match FILES.get() {
+        Some(files) => files.call(req),
+        None => ResponseBuilder::empty_404().build().unwrap(),
     }
 }
 
@@ -49,7 +81,13 @@ fn router() -> Router {
 
 fn main() {
     let (port, threads, routed) = args();
-    let builder = AIOServer::builder().workers(threads);
+    if let Ok(dir) = std::env::var("BENCH_FILES") {
+        let _ = FILES.set(Files::new(&dir).expect("BENCH_FILES is a directory"));
+    }
+    let mut builder = AIOServer::builder().workers(threads);
+    if let Some(max) = std::env::var("MINI_MAX_BODY").ok().and_then(|v| v.parse().ok()) {
+        builder = builder.max_body_bytes(max);
+    }
     let addr = ("127.0.0.1", port);
     let server = if routed { builder.bind(addr, router().into_fn()) } else { builder.bind(addr, plain) }
         .expect("bind");
