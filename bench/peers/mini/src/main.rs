@@ -1,5 +1,5 @@
 //! mini_async_http peer server for bench/compare.sh (our own library).
-//! Usage: peer_mini PORT THREADS [router]
+//! Usage: peer_mini PORT THREADS [router] [tls]
 //!
 //! With `router` as the third argument (or `MINI_ROUTER=1` in the
 //! environment), the same answers come from behind a 50-route `Router`
@@ -10,20 +10,64 @@
 //! (the kit's file scenarios); `POST /upload` reads its body (spooled to a
 //! temporary file past 1 MiB) through `body_reader` and answers the byte
 //! count (bench/upload1g.sh, with `MINI_MAX_BODY` raising the body limit).
+//!
+//! With `tls` among the arguments (or `MINI_TLS=1`; compare.sh's
+//! `mini_tls`), it serves HTTPS only, with the PEM certificate and key in
+//! `BENCH_TLS_CERT` / `BENCH_TLS_KEY` and `TlsConfig`'s defaults;
+//! `BENCH_TLS_RESUME=0` takes session resumption away (no tickets, no
+//! session cache), so every connection makes a full handshake.
 use std::io::Read;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-use mini_async_http::{AIOServer, Files, Handler, Method, Request, Response, ResponseBuilder, Router};
+use mini_async_http::rustls::server::{NoServerSessionStorage, ProducesTickets};
+use mini_async_http::{AIOServer, Files, Handler, Method, Request, Response, ResponseBuilder, Router, TlsConfig};
 
 static FILES: OnceLock<Files> = OnceLock::new();
 
-fn args() -> (u16, usize, bool) {
+fn args() -> (u16, usize, bool, bool) {
     let mut a = std::env::args().skip(1);
     let port = a.next().and_then(|s| s.parse().ok()).unwrap_or(18081);
     let threads = a.next().and_then(|s| s.parse().ok()).unwrap_or(1);
-    let router = a.next().as_deref() == Some("router")
-        || std::env::var("MINI_ROUTER").is_ok_and(|v| v == "1");
-    (port, threads.max(1), router)
+    let modes: Vec<String> = a.collect();
+    let on = |mode: &str, var: &str| {
+        modes.iter().any(|m| m == mode) || std::env::var(var).is_ok_and(|v| v == "1")
+    };
+    (port, threads.max(1), on("router", "MINI_ROUTER"), on("tls", "MINI_TLS"))
+}
+
+/// Issues no tickets (`BENCH_TLS_RESUME=0`).
+#[derive(Debug)]
+struct NoTickets;
+
+impl ProducesTickets for NoTickets {
+    fn enabled(&self) -> bool {
+        false
+    }
+    fn lifetime(&self) -> u32 {
+        0
+    }
+    fn encrypt(&self, _plain: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
+    fn decrypt(&self, _cipher: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
+}
+
+/// The certificate of `BENCH_TLS_CERT` / `BENCH_TLS_KEY` with `TlsConfig`'s
+/// defaults, or those defaults without resumption.
+fn tls_config() -> TlsConfig {
+    let var = |name: &str| std::env::var_os(name).unwrap_or_else(|| panic!("{name} must name a PEM file"));
+    let tls = TlsConfig::from_pem_files(var("BENCH_TLS_CERT"), var("BENCH_TLS_KEY"));
+    if std::env::var("BENCH_TLS_RESUME").is_ok_and(|v| v == "0") {
+        let mut config = (*tls.load().expect("certificate and key")).clone();
+        config.session_storage = Arc::new(NoServerSessionStorage {});
+        config.ticketer = Arc::new(NoTickets);
+        config.send_tls13_tickets = 0;
+        TlsConfig::from_rustls(Arc::new(config))
+    } else {
+        tls
+    }
 }
 
 fn hello(_: &Request) -> Response {
@@ -80,7 +124,7 @@ fn router() -> Router {
 }
 
 fn main() {
-    let (port, threads, routed) = args();
+    let (port, threads, routed, tls) = args();
     if let Ok(dir) = std::env::var("BENCH_FILES") {
         let _ = FILES.set(Files::new(&dir).expect("BENCH_FILES is a directory"));
     }
@@ -88,11 +132,15 @@ fn main() {
     if let Some(max) = std::env::var("MINI_MAX_BODY").ok().and_then(|v| v.parse().ok()) {
         builder = builder.max_body_bytes(max);
     }
+    if tls {
+        builder = builder.tls(tls_config());
+    }
     let addr = ("127.0.0.1", port);
     let server = if routed { builder.bind(addr, router().into_fn()) } else { builder.bind(addr, plain) }
         .expect("bind");
     let mode = if routed { " behind a 50-route Router" } else { "" };
-    eprintln!("mini peer listening on 127.0.0.1:{port} with {threads} worker(s){mode}");
+    let scheme = if tls { "https" } else { "http" };
+    eprintln!("mini peer listening on {scheme}://127.0.0.1:{port} with {threads} worker(s){mode}");
     let mut server = server;
     server.start();
     // If `start()` returns instead of blocking, keep the process alive
