@@ -2,18 +2,24 @@
 # Load-benchmark mini_async_http against peer servers (hyper, tiny_http,
 # may_minihttp, and two ceilings: raw_mio, a parser-less mio loop, and
 # raw_spin, the same loop polling without ever sleeping) with wrk; static
-# files against nginx and static-web-server. See bench/README.md.
+# files against nginx and static-web-server; HTTPS (mini_tls, nginx_tls,
+# hyper_tls) with a self-signed ECDSA P-256 certificate made at start.
+# See bench/README.md.
 #
 # Env knobs:
 #   ROUNDS=3          rounds per scenario (median is reported)
 #   DURATION=10       seconds per wrk run
 #   THREADS=1         server worker threads (argv[2] of every peer)
-#   SCENARIOS="ka64 pipe16 c1 c1000 close post4k post64k file1k file1m range idle"
-#   SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin nginx static_web_server"
+#   SCENARIOS="ka64 pipe16 c1 c1000 close post4k post64k file1k file1m range idle
+#              tls_ka64 tls_new tls_new_full tls_file1m tls_idle"
+#   SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin nginx static_web_server
+#            mini_tls nginx_tls hyper_tls"
 #             (each scenario runs the servers that serve it: hello scenarios
-#             the first six, file scenarios mini, nginx and static_web_server;
-#             ratios are to hyper for hello scenarios, to nginx for files)
+#             the first six, file scenarios mini, nginx and static_web_server,
+#             tls scenarios the three *_tls; ratios are to hyper for hello
+#             scenarios, to nginx for files, to nginx_tls for tls)
 #   IDLE_CONNS=10000  connections opened by the `idle` step
+#   TLS_IDLE_CONNS=2000  connections opened by the `tls_idle` step
 #   SERVER_CPUS=0     CPU list the server is pinned to (taskset -c)
 #   CLIENT_CPUS=1     CPU list wrk / the idle client is pinned to
 set -euo pipefail
@@ -27,9 +33,10 @@ RAW_DIR="$RESULTS_DIR/raw"
 ROUNDS="${ROUNDS:-3}"
 DURATION="${DURATION:-10}"
 THREADS="${THREADS:-1}"
-SCENARIOS="${SCENARIOS:-ka64 pipe16 c1 c1000 close post4k post64k file1k file1m range idle}"
-SERVERS="${SERVERS:-mini hyper tiny_http may_minihttp raw_mio raw_spin nginx static_web_server}"
+SCENARIOS="${SCENARIOS:-ka64 pipe16 c1 c1000 close post4k post64k file1k file1m range idle tls_ka64 tls_new tls_new_full tls_file1m tls_idle}"
+SERVERS="${SERVERS:-mini hyper tiny_http may_minihttp raw_mio raw_spin nginx static_web_server mini_tls nginx_tls hyper_tls}"
 IDLE_CONNS="${IDLE_CONNS:-10000}"
+TLS_IDLE_CONNS="${TLS_IDLE_CONNS:-2000}"
 SERVER_CPUS="${SERVER_CPUS:-0}"
 CLIENT_CPUS="${CLIENT_CPUS:-1}"
 # CPU whose /proc/stat line is used for the busy fraction (first server CPU).
@@ -37,16 +44,32 @@ BUSY_CPU="${SERVER_CPUS%%[,-]*}"
 # CPU whose busy fraction tells whether wrk was the limit (first client CPU).
 CLIENT_CPU="${CLIENT_CPUS%%[,-]*}"
 
-ALL_SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin mini_router nginx static_web_server"
-ALL_SCENARIOS="ka64 pipe16 c1 c1000 close post4k post64k file1k file1m range idle"
+ALL_SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin mini_router nginx static_web_server mini_tls nginx_tls hyper_tls"
+ALL_SCENARIOS="ka64 pipe16 c1 c1000 close post4k post64k file1k file1m range idle tls_ka64 tls_new tls_new_full tls_file1m tls_idle"
 HELLO_SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin mini_router"
 FILE_SERVERS="mini nginx static_web_server"
 FILE_SCENARIOS="file1k file1m range"
+# The tls group: HTTPS servers (the same certificate), ratios to nginx_tls.
+TLS_SERVERS="mini_tls nginx_tls hyper_tls"
+TLS_SCENARIOS="tls_ka64 tls_new tls_new_full tls_file1m tls_idle"
 is_file_scenario() { [[ " $FILE_SCENARIOS " == *" $1 "* ]]; }
+is_tls_scenario() { [[ " $TLS_SCENARIOS " == *" $1 "* ]]; }
+is_tls_server() { [[ " $TLS_SERVERS " == *" $1 "* ]]; }
+is_idle_scenario() { [[ "$1" == idle || "$1" == tls_idle ]]; }
 serves() { # serves SCENARIO SERVER: does this server take part in this scenario?
-    if is_file_scenario "$1"; then [[ " $FILE_SERVERS " == *" $2 "* ]]; else [[ " $HELLO_SERVERS " == *" $2 "* ]]; fi
+    if is_tls_scenario "$1"; then [[ " $TLS_SERVERS " == *" $2 "* ]]
+    elif is_file_scenario "$1"; then [[ " $FILE_SERVERS " == *" $2 "* ]]
+    else [[ " $HELLO_SERVERS " == *" $2 "* ]]; fi
 }
-base_of() { if is_file_scenario "$1"; then echo nginx; else echo hyper; fi; }
+base_of() {
+    if is_tls_scenario "$1"; then echo nginx_tls
+    elif is_file_scenario "$1"; then echo nginx
+    else echo hyper; fi
+}
+scheme_of() { if is_tls_server "$1"; then echo https; else echo http; fi; }
+# Environment a server starts with in a scenario: tls_new_full takes
+# session resumption away (every peer reads BENCH_TLS_RESUME).
+server_env_of() { if [[ "$1" == tls_new_full ]]; then echo BENCH_TLS_RESUME=0; else echo BENCH_TLS_RESUME=1; fi; }
 # Files the file scenarios fetch (made once, random bytes); every peer gets
 # the directory in BENCH_FILES.
 BENCH_FILES="$RESULTS_DIR/files"
@@ -56,7 +79,7 @@ log() { printf '[compare] %s\n' "$*" >&2; }
 warn() { printf '[compare] WARNING: %s\n' "$*" >&2; }
 die() { printf '[compare] ERROR: %s\n' "$*" >&2; exit 1; }
 
-for v in ROUNDS DURATION THREADS IDLE_CONNS; do
+for v in ROUNDS DURATION THREADS IDLE_CONNS TLS_IDLE_CONNS; do
     [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
 for s in $SERVERS; do
@@ -77,15 +100,20 @@ port_of() {
         nginx) echo 18087 ;;
         static_web_server) echo 18088 ;;
         mini_router) echo 18089 ;;
+        mini_tls) echo 18090 ;;
+        nginx_tls) echo 18091 ;;
+        hyper_tls) echo 18092 ;;
     esac
 }
 # raw_spin is raw_mio's binary started with `spin` (it polls, never sleeps);
 # mini_router is mini's started with `router` (the same answers behind a
-# 50-route Router).
+# 50-route Router); mini_tls and nginx_tls are mini and nginx started with
+# `tls` (HTTPS only, the certificate in BENCH_TLS_CERT / BENCH_TLS_KEY).
 crate_of() {
     case "$1" in
         raw_spin) echo raw_mio ;;
-        mini_router) echo mini ;;
+        mini_router | mini_tls) echo mini ;;
+        nginx_tls) echo nginx ;;
         *) echo "$1" ;;
     esac
 }
@@ -93,11 +121,13 @@ extra_args_of() {
     case "$1" in
         raw_spin) echo spin ;;
         mini_router) echo router ;;
+        mini_tls | nginx_tls) echo tls ;;
     esac
 }
 bin_of() {
     case "$1" in
         nginx | static_web_server) echo "$PEERS_DIR/$1/run.sh" ;;
+        nginx_tls) echo "$PEERS_DIR/nginx/run.sh" ;;
         *) local c; c=$(crate_of "$1"); echo "$PEERS_DIR/$c/target/release/peer_$c" ;;
     esac
 }
@@ -132,8 +162,8 @@ fi
 for tool in wrk curl taskset cargo getconf; do
     command -v "$tool" >/dev/null 2>&1 || die "'$tool' is required"
 done
-if [[ " $SCENARIOS " == *" idle "* ]]; then
-    command -v python3 >/dev/null 2>&1 || die "python3 is required for the idle step"
+if [[ " $SCENARIOS " == *" idle "* || " $SCENARIOS " == *" tls_idle "* ]]; then
+    command -v python3 >/dev/null 2>&1 || die "python3 is required for the idle steps"
 fi
 NCPU=$(getconf _NPROCESSORS_ONLN)
 if (( NCPU < 2 )); then
@@ -159,7 +189,7 @@ mkdir -p "$RAW_DIR"
 # ---------------------------------------------------------------- build
 build_peer() { # build_peer NAME: build (or install) a peer
     case "$1" in
-        nginx)
+        nginx | nginx_tls)
             command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || {
                 SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
                 $SUDO apt-get update -qq && $SUDO apt-get install -y -qq nginx-light
@@ -184,6 +214,22 @@ make_files() { # the files of the file scenarios, made once
     done
 }
 make_files
+# The tls group's certificate: self-signed ECDSA P-256 (the usual choice
+# for a fast handshake), made anew at every start; no peer checks it.
+TLS_DIR="$RESULTS_DIR/tls"
+export BENCH_TLS_CERT="$TLS_DIR/cert.pem" BENCH_TLS_KEY="$TLS_DIR/key.pem"
+make_cert() {
+    mkdir -p "$TLS_DIR"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+        -subj /CN=localhost -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+        -keyout "$BENCH_TLS_KEY" -out "$BENCH_TLS_CERT" >"$TLS_DIR/openssl.log" 2>&1
+}
+NEED_TLS=0
+for s in $SERVERS; do is_tls_server "$s" && NEED_TLS=1; done
+if ((NEED_TLS)); then
+    command -v openssl >/dev/null 2>&1 || die "'openssl' is required for the tls servers"
+    make_cert || die "could not make the TLS certificate (see $TLS_DIR/openssl.log)"
+fi
 BUILT=""
 for s in $SERVERS; do
     log "building peer '$s' (release)"
@@ -245,15 +291,17 @@ to_us() { # wrk latency ("245.00us", "1.20ms", "2.00s") -> microseconds
     }'
 }
 
-start_server() { # start_server NAME -> sets SERVER_PID; returns 1 if not ready
-    local s="$1" port i
+start_server() { # start_server NAME [SCENARIO] -> sets SERVER_PID; returns 1 if not ready
+    local s="$1" port i url
     port=$(port_of "$s")
-    if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" 2>/dev/null; then
+    # -k: the tls group's certificate is self-signed.
+    url="$(scheme_of "$s")://127.0.0.1:$port/"
+    if curl -sk -o /dev/null --max-time 1 "$url" 2>/dev/null; then
         warn "port $port already answers before starting '$s' (stale server?)"
         return 1
     fi
     # shellcheck disable=SC2046
-    taskset -c "$SERVER_CPUS" "$(bin_of "$s")" "$port" "$THREADS" $(extra_args_of "$s") \
+    env $(server_env_of "${2:-}") taskset -c "$SERVER_CPUS" "$(bin_of "$s")" "$port" "$THREADS" $(extra_args_of "$s") \
         >>"$RAW_DIR/server_$s.log" 2>&1 &
     SERVER_PID=$!
     for ((i = 0; i < 100; i++)); do # <= 10 s
@@ -262,7 +310,7 @@ start_server() { # start_server NAME -> sets SERVER_PID; returns 1 if not ready
             SERVER_PID=""
             return 1
         fi
-        if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" 2>/dev/null; then
+        if curl -sk -o /dev/null --max-time 1 "$url" 2>/dev/null; then
             return 0
         fi
         sleep 0.1
@@ -286,6 +334,11 @@ scenario_desc() {
         file1m) echo "keep-alive, 16 connections, GET a 1 MiB file" ;;
         range) echo "keep-alive, 64 connections, GET a random 4 KiB range of a 64 MiB file" ;;
         idle) echo "memory per idle keep-alive connection" ;;
+        tls_ka64) echo "HTTPS keep-alive, 64 connections, GET /" ;;
+        tls_new) echo "HTTPS, 64 connections, GET / with Connection: close (a new TLS connection per request, resumed)" ;;
+        tls_new_full) echo "HTTPS, 64 connections, GET / with Connection: close, resumption off (a full handshake per request)" ;;
+        tls_file1m) echo "HTTPS keep-alive, 16 connections, GET a 1 MiB file" ;;
+        tls_idle) echo "memory per idle TLS keep-alive connection" ;;
     esac
 }
 wrk_args() { # wrk_args SCENARIO PORT
@@ -301,6 +354,9 @@ wrk_args() { # wrk_args SCENARIO PORT
         file1k) echo "-c64 http://127.0.0.1:$p/file1k.bin" ;;
         file1m) echo "-c16 http://127.0.0.1:$p/file1m.bin" ;;
         range) echo "-c64 -s $WRK_DIR/range.lua http://127.0.0.1:$p/" ;;
+        tls_ka64) echo "-c64 https://127.0.0.1:$p/" ;;
+        tls_new | tls_new_full) echo "-c64 -s $WRK_DIR/close.lua https://127.0.0.1:$p/" ;;
+        tls_file1m) echo "-c16 https://127.0.0.1:$p/file1m.bin" ;;
     esac
 }
 
@@ -314,7 +370,7 @@ run_one() { # run_one SCENARIO SERVER ROUND
     local t0 t1 c0 c1 w0 w1 rps reqs p50 p99 errs non2xx cpu_us busy percore hwm cbusy
     port=$(port_of "$s")
     out="$RAW_DIR/${sc}_${s}_r${r}.txt"
-    if ! start_server "$s"; then
+    if ! start_server "$s" "$sc"; then
         printf '%s\t%s\t%s\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\n' "$sc" "$s" "$r" >>"$RUNS_TSV"
         return 0
     fi
@@ -450,21 +506,26 @@ print_table() { # print_table SCENARIO
 }
 
 # ---------------------------------------------------------------- idle step
-IDLE_TSV="$RAW_DIR/idle.tsv"
-run_idle() { # run_idle SERVER -> appends "server ok before_kb after_kb bytes_per_conn"
-    local s="$1" port before after line ok i per
+# idle (plain servers) and tls_idle (HTTPS servers, handshakes first: fewer
+# connections, a longer deadline) write one TSV each.
+idle_tsv() { echo "$RAW_DIR/$1.tsv"; }
+run_idle() { # run_idle SCENARIO SERVER -> appends "server ok before_kb after_kb bytes_per_conn"
+    local sc="$1" s="$2" port before after line ok i per tsv n=$IDLE_CONNS limit=60 tls=""
+    tsv=$(idle_tsv "$sc")
+    if [[ "$sc" == tls_idle ]]; then n=$TLS_IDLE_CONNS; limit=120; tls=--tls; fi
     port=$(port_of "$s")
-    if ! start_server "$s"; then
-        printf '%s\tNA\tNA\tNA\tNA\n' "$s" >>"$IDLE_TSV"; return 0
+    if ! start_server "$s" "$sc"; then
+        printf '%s\tNA\tNA\tNA\tNA\n' "$s" >>"$tsv"; return 0
     fi
     sleep 0.5
     before=$(status_kb "$SERVER_PID" VmRSS)
-    local cout="$RAW_DIR/idle_$s.txt"
-    taskset -c "$CLIENT_CPUS" python3 "$BENCH_DIR/idle_conns.py" \
-        --port "$port" -n "$IDLE_CONNS" --timeout 60 --hold 60 >"$cout" 2>&1 &
+    local cout="$RAW_DIR/${sc}_$s.txt"
+    # shellcheck disable=SC2086
+    taskset -c "$CLIENT_CPUS" python3 "$BENCH_DIR/idle_conns.py" $tls \
+        --port "$port" -n "$n" --timeout "$limit" --hold "$limit" >"$cout" 2>&1 &
     CLIENT_PID=$!
     line=""
-    for ((i = 0; i < 700; i++)); do # <= 70 s (client deadline is 60 s)
+    for ((i = 0; i < limit * 10 + 100; i++)); do # client deadline + 10 s
         line=$(grep -m1 '^READY' "$cout" 2>/dev/null || true)
         [[ -n "$line" ]] && break
         kill -0 "$CLIENT_PID" 2>/dev/null || break
@@ -473,7 +534,7 @@ run_idle() { # run_idle SERVER -> appends "server ok before_kb after_kb bytes_pe
     if [[ -z "$line" ]]; then
         warn "idle client for '$s' did not become ready (see $cout)"
         stop_pid "$CLIENT_PID"; CLIENT_PID=""; stop_server
-        printf '%s\tNA\t%s\tNA\tNA\n' "$s" "$before" >>"$IDLE_TSV"; return 0
+        printf '%s\tNA\t%s\tNA\tNA\n' "$s" "$before" >>"$tsv"; return 0
     fi
     sleep 1 # let the server settle
     after=$(status_kb "$SERVER_PID" VmRSS)
@@ -482,8 +543,8 @@ run_idle() { # run_idle SERVER -> appends "server ok before_kb after_kb bytes_pe
     ok=$(sed -n 's/.*ok=\([0-9]*\).*/\1/p' <<<"$line")
     per=$(awk -v a="$before" -v b="$after" -v n="$ok" 'BEGIN {
         if (a == "NA" || b == "NA" || n + 0 == 0) print "NA"; else printf "%.0f", (b - a) * 1024 / n }')
-    printf '%s\t%s\t%s\t%s\t%s\n' "$s" "$ok" "$before" "$after" "$per" >>"$IDLE_TSV"
-    log "  idle/$s: $line, RSS ${before} kB -> ${after} kB, ${per} B/conn"
+    printf '%s\t%s\t%s\t%s\t%s\n' "$s" "$ok" "$before" "$after" "$per" >>"$tsv"
+    log "  $sc/$s: $line, RSS ${before} kB -> ${after} kB, ${per} B/conn"
 }
 
 # ---------------------------------------------------------------- background load
@@ -507,7 +568,7 @@ fi
 
 # ---------------------------------------------------------------- main
 WRK_SCENARIOS=""
-for sc in $SCENARIOS; do [[ "$sc" == idle ]] || WRK_SCENARIOS="$WRK_SCENARIOS $sc"; done
+for sc in $SCENARIOS; do is_idle_scenario "$sc" || WRK_SCENARIOS="$WRK_SCENARIOS $sc"; done
 
 log "servers: $SERVERS | scenarios: $SCENARIOS | rounds=$ROUNDS duration=${DURATION}s threads=$THREADS"
 for ((r = 1; r <= ROUNDS; r++)); do
@@ -524,11 +585,18 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 
 if [[ " $SCENARIOS " == *" idle "* ]]; then
-    : >"$IDLE_TSV"
+    : >"$(idle_tsv idle)"
     log "idle step: $IDLE_CONNS connections per server"
     # raw_spin holds what raw_mio holds; spinning would only slow the client.
     for s in $SERVERS; do
-        if serves ka64 "$s" && [[ "$s" != raw_spin ]]; then run_idle "$s"; fi
+        if serves idle "$s" && [[ "$s" != raw_spin ]]; then run_idle idle "$s"; fi
+    done
+fi
+if [[ " $SCENARIOS " == *" tls_idle "* ]]; then
+    : >"$(idle_tsv tls_idle)"
+    log "tls_idle step: $TLS_IDLE_CONNS TLS connections per server"
+    for s in $SERVERS; do
+        if serves tls_idle "$s"; then run_idle tls_idle "$s"; fi
     done
 fi
 
@@ -538,26 +606,37 @@ out ""
 out "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 out "- host: $(uname -srm), $NCPU CPUs ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || echo unknown))"
 out "- rustc: $(rustc --version 2>/dev/null || echo unknown); wrk: $(wrk -v 2>&1 | head -n1 | awk '{print $1, $2}')"
+if ((NEED_TLS)); then
+    out "- tls: self-signed ECDSA P-256 certificate; wrk's TLS is the system OpenSSL ($(openssl version 2>/dev/null | awk '{print $1, $2}')), which resumes TLS 1.3 sessions on reconnect"
+fi
 out "- main repo commit: $(git -C "$BENCH_DIR/.." rev-parse --short HEAD 2>/dev/null || echo none)"
 out "- background CPU load before the runs (1 s sample): ${BACKGROUND:-unknown}"
 out "- servers: $SERVERS; server THREADS=$THREADS pinned to CPU $SERVER_CPUS; wrk -t1 pinned to CPU $CLIENT_CPUS"
-out "- rounds: $ROUNDS × ${DURATION}s per scenario and server; every cell is the median over rounds; a ratio is the median over rounds of the server's figure ÷ hyper's in the same round"
+out "- rounds: $ROUNDS × ${DURATION}s per scenario and server; every cell is the median over rounds; a ratio is the median over rounds of the server's figure ÷ the base's in the same round (hyper for hello scenarios, nginx for files, nginx_tls for tls)"
 out "- per-core req/s = req/s ÷ busy fraction of CPU $BUSY_CPU; CPU µs/req = server utime+stime ÷ requests"
 for sc in $WRK_SCENARIOS; do print_table "$sc"; done
 
-if [[ " $SCENARIOS " == *" idle "* ]]; then
-    h_per=$(awk -F'\t' '$1 == "hyper" {print $5}' "$IDLE_TSV"); h_per=${h_per:-NA}
+print_idle_table() { # print_idle_table SCENARIO
+    local sc="$1" tsv base b_per n tls=""
+    tsv=$(idle_tsv "$sc")
+    base=$(base_of "$sc")
+    b_per=$(awk -F'\t' -v b="$base" '$1 == b {print $5}' "$tsv"); b_per=${b_per:-NA}
+    n=$IDLE_CONNS
+    if [[ "$sc" == tls_idle ]]; then n=$TLS_IDLE_CONNS; tls=" --tls"; fi
     out ""
-    out "### idle — $(scenario_desc idle)"
+    out "### $sc — $(scenario_desc "$sc")"
     out ""
-    out "\`python3 bench/idle_conns.py -n $IDLE_CONNS\`: each connection sends one GET /, reads the response, then stays idle; RSS is VmRSS before vs. while they are open."
+    out "\`python3 bench/idle_conns.py$tls -n $n\`: each connection $([[ -n "$tls" ]] && echo "makes a TLS handshake, ")sends one GET /, reads the response, then stays idle; RSS is VmRSS before vs. while they are open."
     out ""
-    out "| server | connections | RSS before | RSS with conns | bytes/conn | vs hyper |"
+    out "| server | connections | RSS before | RSS with conns | bytes/conn | vs $base |"
     out "|---|--:|--:|--:|--:|--:|"
     while IFS=$'\t' read -r s ok before after per; do
-        out "| $s | $(fmt_int "$ok") | $(fmt_mib "$before") | $(fmt_mib "$after") | $(fmt_int "$per") | $(ratio "$per" "$h_per") |"
-    done <"$IDLE_TSV"
-fi
+        out "| $s | $(fmt_int "$ok") | $(fmt_mib "$before") | $(fmt_mib "$after") | $(fmt_int "$per") | $(ratio "$per" "$b_per") |"
+    done <"$tsv"
+}
+for sc in idle tls_idle; do
+    if [[ " $SCENARIOS " == *" $sc "* ]]; then print_idle_table "$sc"; fi
+done
 
 mkdir -p "$RESULTS_DIR"
 cp "$REPORT_TMP" "$RESULTS_DIR/latest.md"

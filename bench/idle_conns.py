@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Open N idle keep-alive HTTP/1.1 connections to 127.0.0.1:PORT.
+"""Open N idle keep-alive HTTP/1.1 connections to 127.0.0.1:PORT (or HTTPS with --tls).
 
 Each connection sends one `GET /` request, reads the full response and then
 stays open and idle. When all connections are done (or the deadline hits),
@@ -11,7 +11,13 @@ to stdout and then holds the connections open until it receives SIGTERM /
 SIGINT, stdin reaches EOF (only with --stdin), or --hold seconds pass. All
 sockets are closed before exiting.
 
-stdlib only (socket + selectors); used by bench/compare.sh's `idle` step.
+With --tls, each connection first makes a TLS handshake (any TLS version
+the server and the ssl module agree on, SNI `localhost`, no certificate
+check), then does the same over TLS; the connections stay established TLS
+sessions.
+
+stdlib only (socket + selectors + ssl); used by bench/compare.sh's `idle`
+and `tls_idle` steps.
 """
 
 import argparse
@@ -20,6 +26,7 @@ import resource
 import selectors
 import signal
 import socket
+import ssl
 import sys
 import time
 
@@ -40,7 +47,7 @@ class Conn:
 
     def __init__(self, sock):
         self.sock = sock
-        self.state = "connecting"
+        self.state = "connecting"  # -> [handshaking ->] reading
         self.buf = b""
         self.need = None  # total bytes of the response once headers are parsed
 
@@ -74,7 +81,13 @@ def main() -> int:
                     help="give up on the remaining connections after this many seconds without progress")
     ap.add_argument("--hold", type=float, default=60.0,
                     help="max seconds to keep the idle connections open after READY")
+    ap.add_argument("--tls", action="store_true", help="HTTPS: a TLS handshake first")
     args = ap.parse_args()
+    ctx = None
+    if args.tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
 
     limit = raise_nofile(args.conns + 64)
     if limit != resource.RLIM_INFINITY and limit < args.conns + 16:
@@ -100,6 +113,15 @@ def main() -> int:
         c.sock.close()
         failed += 1
         active -= 1
+
+    def send_request(c: Conn):
+        try:
+            c.sock.sendall(request)  # tiny; fits in the socket buffer
+        except (OSError, ssl.SSLError):
+            fail(c)
+            return
+        c.state = "reading"
+        sel.modify(c.sock, selectors.EVENT_READ, c)
 
     try:
         while (started < args.conns or active > 0) and time.monotonic() < deadline:
@@ -131,30 +153,55 @@ def main() -> int:
                     if err != 0:
                         fail(c)
                         continue
+                    if ctx is not None:
+                        sel.unregister(c.sock)  # wrap_socket detaches the fd from it
+                        try:
+                            c.sock = ctx.wrap_socket(c.sock, server_hostname="localhost",
+                                                     do_handshake_on_connect=False)
+                        except (OSError, ValueError):
+                            c.sock.close()
+                            failed += 1
+                            active -= 1
+                            continue
+                        sel.register(c.sock, selectors.EVENT_WRITE, c)
+                        c.state = "handshaking"
+                    else:
+                        send_request(c)
+                        continue
+                if c.state == "handshaking":
                     try:
-                        c.sock.sendall(request)  # tiny; fits in the socket buffer
+                        c.sock.do_handshake()
+                    except ssl.SSLWantReadError:
+                        sel.modify(c.sock, selectors.EVENT_READ, c)
+                        continue
+                    except ssl.SSLWantWriteError:
+                        sel.modify(c.sock, selectors.EVENT_WRITE, c)
+                        continue
                     except OSError:
                         fail(c)
                         continue
-                    c.state = "reading"
-                    sel.modify(c.sock, selectors.EVENT_READ, c)
-                else:
+                    send_request(c)
+                    continue
+                # reading: until the socket (and, over TLS, the decrypted
+                # buffer, which no readiness event reports) is drained.
+                while True:
                     try:
                         data = c.sock.recv(65536)
-                    except BlockingIOError:
-                        continue
+                    except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                        break
                     except OSError:
                         fail(c)
-                        continue
+                        break
                     if not data:
                         fail(c)
-                        continue
+                        break
                     c.buf += data
                     if response_complete(c):
                         sel.unregister(c.sock)
                         active -= 1
                         idle.append(c.sock)
                         last_progress = time.monotonic()
+                        break
 
         # Anything still in flight at the deadline counts as failed.
         for key in list(sel.get_map().values()):
