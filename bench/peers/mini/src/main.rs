@@ -10,20 +10,44 @@
 //! (the kit's file scenarios); `POST /upload` reads its body (spooled to a
 //! temporary file past 1 MiB) through `body_reader` and answers the byte
 //! count (bench/upload1g.sh, with `MINI_MAX_BODY` raising the body limit).
-use std::io::Read;
-use std::sync::OnceLock;
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::sync::{Mutex, OnceLock};
 
 use mini_async_http::{AIOServer, Files, Handler, Method, Request, Response, ResponseBuilder, Router};
 
 static FILES: OnceLock<Files> = OnceLock::new();
 
-fn args() -> (u16, usize, bool) {
+fn args() -> (u16, usize, bool, bool) {
     let mut a = std::env::args().skip(1);
     let port = a.next().and_then(|s| s.parse().ok()).unwrap_or(18081);
     let threads = a.next().and_then(|s| s.parse().ok()).unwrap_or(1);
-    let router = a.next().as_deref() == Some("router")
+    let mode = a.next();
+    let router = mode.as_deref() == Some("router")
         || std::env::var("MINI_ROUTER").is_ok_and(|v| v == "1");
-    (port, threads.max(1), router)
+    (port, threads.max(1), router, mode.as_deref() == Some("log"))
+}
+
+/// The access log's records, buffered into a file (`log` mode): what a
+/// deployment that logs every request pays.
+struct FileLog(Mutex<BufWriter<File>>);
+
+impl log::Log for FileLog {
+    fn enabled(&self, meta: &log::Metadata<'_>) -> bool {
+        meta.target() == "mini_async_http::access"
+    }
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            if let Ok(mut out) = self.0.lock() {
+                let _ = writeln!(out, "{}", record.args());
+            }
+        }
+    }
+    fn flush(&self) {
+        if let Ok(mut out) = self.0.lock() {
+            let _ = out.flush();
+        }
+    }
 }
 
 fn hello(_: &Request) -> Response {
@@ -80,13 +104,21 @@ fn router() -> Router {
 }
 
 fn main() {
-    let (port, threads, routed) = args();
+    let (port, threads, routed, logged) = args();
     if let Ok(dir) = std::env::var("BENCH_FILES") {
         let _ = FILES.set(Files::new(&dir).expect("BENCH_FILES is a directory"));
     }
     let mut builder = AIOServer::builder().workers(threads);
     if let Some(max) = std::env::var("MINI_MAX_BODY").ok().and_then(|v| v.parse().ok()) {
         builder = builder.max_body_bytes(max);
+    }
+    if logged {
+        let path = std::env::temp_dir().join(format!("mini-access-{port}.log"));
+        let file = File::create(&path).expect("access log file");
+        log::set_boxed_logger(Box::new(FileLog(Mutex::new(BufWriter::with_capacity(64 * 1024, file)))))
+            .expect("one logger");
+        log::set_max_level(log::LevelFilter::Info);
+        builder = builder.access_log(true);
     }
     let addr = ("127.0.0.1", port);
     let server = if routed { builder.bind(addr, router().into_fn()) } else { builder.bind(addr, plain) }
