@@ -2,14 +2,19 @@
 //! `mini_async_http`'s public API only.
 //!
 //! ```sh
-//! cargo run --release -p serve -- [--addr ADDR] [--workers N] [--no-listing] [--cache-control VALUE] [DIR]
+//! cargo run --release -p serve -- [--addr ADDR] [--workers N] [--no-listing] [--cache-control VALUE] [--quiet] [DIR]
 //! ```
 //!
 //! Serves `DIR` (default `.`) on `ADDR` (default `127.0.0.1:8080`) with
 //! directory listings on, prints `listening on http://ADDR` once the socket
-//! is bound, and drains and exits on SIGINT or SIGTERM (a second signal
-//! exits at once).
+//! is bound, logs one access record per response on stderr (Combined Log
+//! Format; `--quiet` turns that off), and drains and exits on SIGINT or
+//! SIGTERM (a second signal exits at once).
 
+mod stderr_log;
+
+use std::io::Write;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -32,6 +37,9 @@ struct Args {
     /// Cache-Control value of every file response (e.g. "public, max-age=3600").
     #[arg(long, value_name = "VALUE", value_parser = field_value)]
     cache_control: Option<String>,
+    /// No access log on stderr (warnings and errors are still printed).
+    #[arg(long, short)]
+    quiet: bool,
     /// Directory to serve.
     #[arg(default_value = ".")]
     dir: PathBuf,
@@ -61,6 +69,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<(), String> {
+    stderr_log::init(!args.quiet);
     let mut files = Files::new(&args.dir)
         .map_err(|e| format!("{}: {e}", args.dir.display()))?
         .listing(!args.no_listing);
@@ -73,14 +82,23 @@ fn run(args: &Args) -> Result<(), String> {
     );
     let mut server = AIOServer::builder()
         .workers(workers)
+        .access_log(!args.quiet)
         .bind(args.addr.as_str(), files.into_fn())
         .map_err(|e| format!("{}: {e}", args.addr))?;
     server
         .shutdown_on_signals()
         .map_err(|e| format!("signal handlers: {e}"))?;
-    println!("listening on http://{}", server.local_addr());
+    announce(server.local_addr()).map_err(|e| format!("stdout: {e}"))?;
     server.start();
     Ok(())
+}
+
+/// Prints the address once bound, flushed at once: a script or a test waits
+/// for this line (with `--addr 127.0.0.1:0`, it names the port).
+fn announce(addr: SocketAddr) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "listening on http://{addr}")?;
+    out.flush()
 }
 
 #[cfg(test)]
@@ -93,6 +111,9 @@ mod tests {
         assert_eq!(args.addr, "127.0.0.1:8080");
         assert_eq!(args.dir, PathBuf::from("."));
         assert!(!args.no_listing && args.workers.is_none() && args.cache_control.is_none());
+        assert!(!args.quiet);
+        assert!(Args::try_parse_from(["serve", "--quiet"]).unwrap().quiet);
+        assert!(Args::try_parse_from(["serve", "-q"]).unwrap().quiet);
         let args = Args::try_parse_from([
             "serve",
             "--addr",
