@@ -60,7 +60,7 @@ fn site() -> TempDir {
 const BIG: usize = 16 << 20;
 
 fn pattern(n: usize) -> Vec<u8> {
-    (0..n).map(|i| (i % 251) as u8).collect()
+    (0..n).map(|i| u8::try_from(i % 251).unwrap()).collect()
 }
 
 /// Lines of `source`, read on a thread; the channel disconnects at EOF.
@@ -238,7 +238,10 @@ fn lists_a_directory() {
     let serve = Serve::start(dir.path(), &["--quiet"]);
     let reply = serve.get("/");
     assert_eq!(reply.status, 200);
-    assert_eq!(reply.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(
+        reply.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
     let page = String::from_utf8(reply.body).unwrap();
     assert!(page.contains("href=\"./a.txt\""), "{page}");
     assert!(page.contains("href=\"./sub/\""), "{page}");
@@ -265,7 +268,10 @@ fn missing_file_is_404() {
 fn cache_control_is_sent() {
     let dir = site();
     let serve = Serve::start(dir.path(), &["--quiet", "--cache-control", "max-age=60"]);
-    assert_eq!(serve.get("/a.txt").header("cache-control"), Some("max-age=60"));
+    assert_eq!(
+        serve.get("/a.txt").header("cache-control"),
+        Some("max-age=60")
+    );
 }
 
 /// One record per response on stderr, in Combined Log Format with the time
