@@ -10,6 +10,19 @@
 //! is bound, logs one access record per response on stderr (Combined Log
 //! Format; `--quiet` turns that off), and drains and exits on SIGINT or
 //! SIGTERM (a second signal exits at once).
+//!
+//! | behaviour | test (`serve/tests/cli.rs`) |
+//! |---|---|
+//! | `listening on http://ADDR` on stdout once bound, the port of `:0` named | every test (`Serve::start` reads it) |
+//! | files, listings (`--no-listing`: 404), 404 and traversal, `--cache-control` | `serves_a_file`, `lists_a_directory`, `no_listing_answers_404_for_a_directory`, `missing_file_is_404`, `cache_control_is_sent` |
+//! | one access record per response on stderr, Combined Log Format | `access_log_line_on_stderr` |
+//! | `--quiet`: no access record | `quiet_prints_no_access_log` |
+//! | SIGTERM: the response under way is finished, exit status 0 | `sigterm_drains_and_exits_0` |
+//! | `--help` lists every option | `help_works` |
+//! | a `DIR` that is missing: exit status 1, nothing on stdout | `missing_directory_fails_to_start` |
+//!
+//! `tests/e2e/files.sh` (curl) and `tests/e2e/browser.sh` (headless
+//! Chromium) drive the same binary from outside.
 
 mod stderr_log;
 
