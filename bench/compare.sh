@@ -44,9 +44,9 @@ BUSY_CPU="${SERVER_CPUS%%[,-]*}"
 # CPU whose busy fraction tells whether wrk was the limit (first client CPU).
 CLIENT_CPU="${CLIENT_CPUS%%[,-]*}"
 
-ALL_SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin mini_router nginx static_web_server mini_tls nginx_tls hyper_tls"
+ALL_SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin mini_router mini_log mini_base nginx static_web_server mini_tls nginx_tls hyper_tls"
 ALL_SCENARIOS="ka64 pipe16 c1 c1000 close post4k post64k file1k file1m range idle tls_ka64 tls_new tls_new_full tls_file1m tls_idle"
-HELLO_SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin mini_router"
+HELLO_SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin mini_router mini_log mini_base"
 FILE_SERVERS="mini nginx static_web_server"
 FILE_SCENARIOS="file1k file1m range"
 # The tls group: HTTPS servers (the same certificate), ratios to nginx_tls.
@@ -100,19 +100,27 @@ port_of() {
         nginx) echo 18087 ;;
         static_web_server) echo 18088 ;;
         mini_router) echo 18089 ;;
-        mini_tls) echo 18090 ;;
-        nginx_tls) echo 18091 ;;
-        hyper_tls) echo 18092 ;;
+        mini_log) echo 18090 ;;
+        mini_base) echo 18091 ;;
+        mini_tls) echo 18093 ;;
+        nginx_tls) echo 18094 ;;
+        hyper_tls) echo 18095 ;;
     esac
 }
 # raw_spin is raw_mio's binary started with `spin` (it polls, never sleeps);
 # mini_router is mini's started with `router` (the same answers behind a
-# 50-route Router); mini_tls and nginx_tls are mini and nginx started with
-# `tls` (HTTPS only, the certificate in BENCH_TLS_CERT / BENCH_TLS_KEY).
+# 50-route Router).
+# mini_log is mini's started with `log` (the access log on, written to a
+# file); mini_base is the mini peer built from the library at BASE_COMMIT
+# (default aaf68bb, the last run before issues 11-14), so a run shows what
+# the new code on the request path costs.
+# mini_tls and nginx_tls are mini and nginx started with `tls` (HTTPS only,
+# the certificate in BENCH_TLS_CERT / BENCH_TLS_KEY).
+BASE_COMMIT="${BASE_COMMIT:-aaf68bb}"
 crate_of() {
     case "$1" in
         raw_spin) echo raw_mio ;;
-        mini_router | mini_tls) echo mini ;;
+        mini_router | mini_log | mini_tls) echo mini ;;
         nginx_tls) echo nginx ;;
         *) echo "$1" ;;
     esac
@@ -121,6 +129,7 @@ extra_args_of() {
     case "$1" in
         raw_spin) echo spin ;;
         mini_router) echo router ;;
+        mini_log) echo log ;;
         mini_tls | nginx_tls) echo tls ;;
     esac
 }
@@ -128,6 +137,7 @@ bin_of() {
     case "$1" in
         nginx | static_web_server) echo "$PEERS_DIR/$1/run.sh" ;;
         nginx_tls) echo "$PEERS_DIR/nginx/run.sh" ;;
+        mini_base) echo "$PEERS_DIR/mini_base/target/release/peer_mini" ;;
         *) local c; c=$(crate_of "$1"); echo "$PEERS_DIR/$c/target/release/peer_$c" ;;
     esac
 }
@@ -197,6 +207,14 @@ build_peer() { # build_peer NAME: build (or install) a peer
         static_web_server)
             [[ -x "$PEERS_DIR/static_web_server/install/bin/static-web-server" ]] ||
                 cargo install static-web-server --locked --quiet --root "$PEERS_DIR/static_web_server/install" ;;
+        mini_base)
+            local tree="$PEERS_DIR/mini_base/tree"
+            if [[ "$(git -C "$tree" rev-parse HEAD 2>/dev/null)" != "$(git -C "$BENCH_DIR/.." rev-parse "$BASE_COMMIT")" ]]; then
+                rm -rf "$tree"; git -C "$BENCH_DIR/.." worktree prune
+                git -C "$BENCH_DIR/.." worktree add --detach --force "$tree" "$BASE_COMMIT"
+            fi
+            cargo build --release --quiet --manifest-path "$tree/bench/peers/mini/Cargo.toml" \
+                --target-dir "$PEERS_DIR/mini_base/target" ;;
         *)
             cargo build --release --quiet \
                 --manifest-path "$PEERS_DIR/$(crate_of "$1")/Cargo.toml" \

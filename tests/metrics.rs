@@ -353,7 +353,10 @@ fn metrics_handlers_serve_prometheus_text() {
         r.body_str()
     );
 
-    // The handle's handler, on a port of its own.
+    // The handle's handler, on a port of its own. A response is counted
+    // when its worker's job ends, which may be just after the client read
+    // it: wait for the count before asking.
+    settle(&server.handle, |m| m.responses.success == 1);
     let admin = TestServer::start(1, server.handle.metrics_handler());
     let mut a = admin.connect();
     a.send(get("/anything"));

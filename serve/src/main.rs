@@ -2,14 +2,32 @@
 //! `mini_async_http`'s public API only.
 //!
 //! ```sh
-//! cargo run --release -p serve -- [--addr ADDR] [--workers N] [--no-listing] [--cache-control VALUE] [DIR]
+//! cargo run --release -p serve -- [--addr ADDR] [--workers N] [--no-listing] [--cache-control VALUE] [--quiet] [DIR]
 //! ```
 //!
 //! Serves `DIR` (default `.`) on `ADDR` (default `127.0.0.1:8080`) with
 //! directory listings on, prints `listening on http://ADDR` once the socket
-//! is bound, and drains and exits on SIGINT or SIGTERM (a second signal
-//! exits at once).
+//! is bound, logs one access record per response on stderr (Combined Log
+//! Format; `--quiet` turns that off), and drains and exits on SIGINT or
+//! SIGTERM (a second signal exits at once).
+//!
+//! | behaviour | test (`serve/tests/cli.rs`) |
+//! |---|---|
+//! | `listening on http://ADDR` on stdout once bound, the port of `:0` named | every test (`Serve::start` reads it) |
+//! | files, listings (`--no-listing`: 404), 404 and traversal, `--cache-control` | `serves_a_file`, `lists_a_directory`, `no_listing_answers_404_for_a_directory`, `missing_file_is_404`, `cache_control_is_sent` |
+//! | one access record per response on stderr, Combined Log Format | `access_log_line_on_stderr` |
+//! | `--quiet`: no access record | `quiet_prints_no_access_log` |
+//! | SIGTERM: the response under way is finished, exit status 0 | `sigterm_drains_and_exits_0` |
+//! | `--help` lists every option | `help_works` |
+//! | a `DIR` that is missing: exit status 1, nothing on stdout | `missing_directory_fails_to_start` |
+//!
+//! `tests/e2e/files.sh` (curl) and `tests/e2e/browser.sh` (headless
+//! Chromium) drive the same binary from outside.
 
+mod stderr_log;
+
+use std::io::Write;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -32,6 +50,9 @@ struct Args {
     /// Cache-Control value of every file response (e.g. "public, max-age=3600").
     #[arg(long, value_name = "VALUE", value_parser = field_value)]
     cache_control: Option<String>,
+    /// No access log on stderr (warnings and errors are still printed).
+    #[arg(long, short)]
+    quiet: bool,
     /// Directory to serve.
     #[arg(default_value = ".")]
     dir: PathBuf,
@@ -61,6 +82,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<(), String> {
+    stderr_log::init(!args.quiet);
     let mut files = Files::new(&args.dir)
         .map_err(|e| format!("{}: {e}", args.dir.display()))?
         .listing(!args.no_listing);
@@ -73,14 +95,23 @@ fn run(args: &Args) -> Result<(), String> {
     );
     let mut server = AIOServer::builder()
         .workers(workers)
+        .access_log(!args.quiet)
         .bind(args.addr.as_str(), files.into_fn())
         .map_err(|e| format!("{}: {e}", args.addr))?;
     server
         .shutdown_on_signals()
         .map_err(|e| format!("signal handlers: {e}"))?;
-    println!("listening on http://{}", server.local_addr());
+    announce(server.local_addr()).map_err(|e| format!("stdout: {e}"))?;
     server.start();
     Ok(())
+}
+
+/// Prints the address once bound, flushed at once: a script or a test waits
+/// for this line (with `--addr 127.0.0.1:0`, it names the port).
+fn announce(addr: SocketAddr) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "listening on http://{addr}")?;
+    out.flush()
 }
 
 #[cfg(test)]
@@ -93,6 +124,9 @@ mod tests {
         assert_eq!(args.addr, "127.0.0.1:8080");
         assert_eq!(args.dir, PathBuf::from("."));
         assert!(!args.no_listing && args.workers.is_none() && args.cache_control.is_none());
+        assert!(!args.quiet);
+        assert!(Args::try_parse_from(["serve", "--quiet"]).unwrap().quiet);
+        assert!(Args::try_parse_from(["serve", "-q"]).unwrap().quiet);
         let args = Args::try_parse_from([
             "serve",
             "--addr",

@@ -10,7 +10,9 @@
 //!
 //! RFC 9110 §8.8 (validators), §13 (conditional requests), §14 (ranges).
 //! Tests named `files::…` are unit tests in `src/files/` (they also read the
-//! bodies back); the others are in `tests/files.rs`.
+//! bodies back); the others are in `tests/files.rs`. `tests/files_wire.rs`
+//! checks bodies, ranges, `HEAD`, `304`, large and shrinking files and
+//! pipelining through the server over real sockets.
 //!
 //! | rule | status | test |
 //! |---|---|---|
@@ -66,7 +68,8 @@
 //! The response announces the length the file had when it was opened. If
 //! the file grows, the rest is not sent; if it shrinks, the body ends early
 //! and the server closes the connection, so the client sees a short body
-//! and never a response boundary in the wrong place. Replace files by
+//! and never a response boundary in the wrong place
+//! (`tests/files_wire.rs::file_that_shrinks_while_sent_closes_the_connection`). Replace files by
 //! renaming a new one over them: an open file keeps its bytes.
 
 mod encoding;

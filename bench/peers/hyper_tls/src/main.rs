@@ -48,7 +48,7 @@ type Body = BoxBody<Bytes, io::Error>;
 
 fn args() -> (u16, usize) {
     let mut a = std::env::args().skip(1);
-    let port = a.next().and_then(|s| s.parse().ok()).unwrap_or(18092);
+    let port = a.next().and_then(|s| s.parse().ok()).unwrap_or(18095);
     let threads = a.next().and_then(|s| s.parse().ok()).unwrap_or(1);
     (port, threads.max(1))
 }

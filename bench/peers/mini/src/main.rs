@@ -1,5 +1,5 @@
 //! mini_async_http peer server for bench/compare.sh (our own library).
-//! Usage: peer_mini PORT THREADS [router] [tls]
+//! Usage: peer_mini PORT THREADS [router | log] [tls]
 //!
 //! With `router` as the third argument (or `MINI_ROUTER=1` in the
 //! environment), the same answers come from behind a 50-route `Router`
@@ -16,23 +16,24 @@
 //! `BENCH_TLS_CERT` / `BENCH_TLS_KEY` and `TlsConfig`'s defaults;
 //! `BENCH_TLS_RESUME=0` takes session resumption away (no tickets, no
 //! session cache), so every connection makes a full handshake.
-use std::io::Read;
-use std::sync::{Arc, OnceLock};
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use mini_async_http::rustls::server::{NoServerSessionStorage, ProducesTickets};
 use mini_async_http::{AIOServer, Files, Handler, Method, Request, Response, ResponseBuilder, Router, TlsConfig};
 
 static FILES: OnceLock<Files> = OnceLock::new();
 
-fn args() -> (u16, usize, bool, bool) {
+/// Port, threads, and the modes named after them: `router`, `log`, `tls`.
+fn args() -> (u16, usize, bool, bool, bool) {
     let mut a = std::env::args().skip(1);
     let port = a.next().and_then(|s| s.parse().ok()).unwrap_or(18081);
     let threads = a.next().and_then(|s| s.parse().ok()).unwrap_or(1);
     let modes: Vec<String> = a.collect();
-    let on = |mode: &str, var: &str| {
-        modes.iter().any(|m| m == mode) || std::env::var(var).is_ok_and(|v| v == "1")
-    };
-    (port, threads.max(1), on("router", "MINI_ROUTER"), on("tls", "MINI_TLS"))
+    let on = |mode: &str| modes.iter().any(|m| m == mode);
+    let env = |var: &str| std::env::var(var).is_ok_and(|v| v == "1");
+    (port, threads.max(1), on("router") || env("MINI_ROUTER"), on("log"), on("tls") || env("MINI_TLS"))
 }
 
 /// Issues no tickets (`BENCH_TLS_RESUME=0`).
@@ -67,6 +68,28 @@ fn tls_config() -> TlsConfig {
         TlsConfig::from_rustls(Arc::new(config))
     } else {
         tls
+    }
+}
+
+/// The access log's records, buffered into a file (`log` mode): what a
+/// deployment that logs every request pays.
+struct FileLog(Mutex<BufWriter<File>>);
+
+impl log::Log for FileLog {
+    fn enabled(&self, meta: &log::Metadata<'_>) -> bool {
+        meta.target() == "mini_async_http::access"
+    }
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            if let Ok(mut out) = self.0.lock() {
+                let _ = writeln!(out, "{}", record.args());
+            }
+        }
+    }
+    fn flush(&self) {
+        if let Ok(mut out) = self.0.lock() {
+            let _ = out.flush();
+        }
     }
 }
 
@@ -124,13 +147,21 @@ fn router() -> Router {
 }
 
 fn main() {
-    let (port, threads, routed, tls) = args();
+    let (port, threads, routed, logged, tls) = args();
     if let Ok(dir) = std::env::var("BENCH_FILES") {
         let _ = FILES.set(Files::new(&dir).expect("BENCH_FILES is a directory"));
     }
     let mut builder = AIOServer::builder().workers(threads);
     if let Some(max) = std::env::var("MINI_MAX_BODY").ok().and_then(|v| v.parse().ok()) {
         builder = builder.max_body_bytes(max);
+    }
+    if logged {
+        let path = std::env::temp_dir().join(format!("mini-access-{port}.log"));
+        let file = File::create(&path).expect("access log file");
+        log::set_boxed_logger(Box::new(FileLog(Mutex::new(BufWriter::with_capacity(64 * 1024, file)))))
+            .expect("one logger");
+        log::set_max_level(log::LevelFilter::Info);
+        builder = builder.access_log(true);
     }
     if tls {
         builder = builder.tls(tls_config());
