@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::error::Category;
 
 use super::media_type::content_type_is;
-use super::{BuildError, HttpError, IntoResponse, Request, Response, ResponseBuilder};
+use super::{BuildError, Request, ResponseBuilder};
 
 impl Request {
     /// The body as JSON, deserialized into `T` (which may borrow strings
@@ -160,22 +160,13 @@ impl fmt::Display for JsonError {
 
 impl Error for JsonError {}
 
-impl From<JsonError> for HttpError {
-    fn from(error: JsonError) -> HttpError {
-        HttpError::new(error.status(), error.to_string())
-    }
-}
-
-impl IntoResponse for JsonError {
-    fn into_response(self) -> Response {
-        HttpError::from(self).into_response()
-    }
-}
+super::error::status_error!(JsonError);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::Method;
+    use crate::{HttpError, IntoResponse};
     use serde_json::Value;
     use std::collections::BTreeMap;
 
@@ -346,22 +337,9 @@ mod tests {
         assert_eq!(HttpError::from(error).into_response().status(), 500);
     }
 
-    /// A request whose body is in a temporary file, as the server makes it
-    /// for a body over `spool_threshold`.
-    fn spooled(content_type: &str, body: &str, tag: &str) -> Request {
-        let path = std::env::temp_dir().join(format!("{tag}-spooled-{}", std::process::id()));
-        std::fs::write(&path, body).unwrap();
-        let file = std::fs::File::open(&path).unwrap();
-        std::fs::remove_file(&path).unwrap();
-        Request::new(Method::Post, "/")
-            .with_header("Content-Type", content_type)
-            .with_body_file(file)
-            .unwrap()
-    }
-
     #[test]
     fn spooled_body_is_413() {
-        let req = spooled("application/json", "{}", "json");
+        let req = crate::http::body_reader::spooled("application/json", "{}", "json");
         assert!(matches!(req.json::<Value>(), Err(JsonError::TooLarge)));
         assert_eq!(HttpError::from(JsonError::TooLarge).status(), 413);
     }
