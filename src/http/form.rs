@@ -32,7 +32,7 @@ impl Request {
     /// name or value is not UTF-8 once decoded; [`FormError::TooLarge`]
     /// (413) when the body was spooled to a file (over the server's
     /// `spool_threshold`). Both convert into an
-    /// [`HttpError`] for `?`.
+    /// [`HttpError`](crate::HttpError) for `?`.
     ///
     /// ```
     /// use mini_async_http::{FormError, Method, Request};

@@ -10,7 +10,7 @@
 //! | a body spooled to a file (over `spool_threshold`) | 413 | `spooled_body_is_413` |
 //! | nesting deeper than `serde_json`'s recursion limit (128) | 400, without overflowing a 2 MiB stack | `deep_nesting_is_400_not_a_stack_overflow` |
 //! | `ResponseBuilder::json` writes `Content-Type: application/json` and the compact serialization | — | `json_response_body_and_content_type` |
-//! | a value that fails to serialize (e.g. a map with non-string keys) | `BuildError::Serialize` from `build()`, a 500 as an [`HttpError`] | `serialize_error_surfaces_from_build` |
+//! | a value that fails to serialize (e.g. a map with non-string keys) | `BuildError::Serialize` from `build()`, a 500 as an [`HttpError`](crate::HttpError) | `serialize_error_surfaces_from_build` |
 //!
 //! JSON is UTF-8 (RFC 8259 §8.1); a `charset` parameter is not looked at.
 //! `serde_json`'s recursion limit stays on (the crate's `unbounded_depth`
@@ -34,7 +34,7 @@ impl Request {
     /// [`JsonError::UnsupportedMediaType`] (415) unless the `Content-Type`
     /// is `application/json` or `application/*+json`;
     /// [`JsonError::Syntax`] or [`JsonError::Data`] (400) when the body is
-    /// not JSON or not a `T`. All convert into an [`HttpError`] for `?`.
+    /// not JSON or not a `T`. All convert into an [`HttpError`](crate::HttpError) for `?`.
     ///
     /// ```
     /// use mini_async_http::{JsonError, Method, Request};
@@ -84,7 +84,7 @@ impl ResponseBuilder {
     /// A value that cannot be serialized (a map with keys that are not
     /// strings, a `Serialize` impl that fails) makes [`build`](Self::build)
     /// fail with [`BuildError::Serialize`], which is a 500 as an
-    /// [`HttpError`].
+    /// [`HttpError`](crate::HttpError).
     ///
     /// ```
     /// use mini_async_http::ResponseBuilder;

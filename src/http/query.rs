@@ -71,7 +71,7 @@ impl Request {
     /// but refusing a name or value that is not UTF-8 once decoded.
     ///
     /// # Errors
-    /// [`QueryError::InvalidUtf8`] (a 400 as an [`HttpError`]).
+    /// [`QueryError::InvalidUtf8`] (a 400 as an [`HttpError`](crate::HttpError)).
     ///
     /// ```
     /// use mini_async_http::{Method, QueryError, Request};
