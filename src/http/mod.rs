@@ -14,6 +14,7 @@ pub use handler::{Handler, IntoResponse};
 pub use headers::Headers;
 pub use method::Method;
 pub use request::Request;
+pub(crate) use request::TlsInfo;
 pub(crate) use request::path_len;
 #[allow(unused_imports)] // used by the router
 pub(crate) use request::{Param, ParamValue, RouteLevel, RouteSlot};

@@ -27,6 +27,7 @@ use crate::{IntoResponse, Request};
 /// | [`max_requests_per_connection`](Self::max_requests_per_connection) | unlimited | the last response says `Connection: close` |
 /// | [`nodelay`](Self::nodelay) | `true` | `TCP_NODELAY` on accepted sockets |
 /// | [`coalesce`](Self::coalesce) | 50 µs | under load, pause this long before a poll that would find few events |
+/// | `tls` (feature `tls`) | off | HTTPS with these certificates; the handshake counts against the header timeout |
 ///
 /// The header timeout runs from accept for the first request and from the
 /// first byte of the head for the next ones; between requests the idle
@@ -60,6 +61,8 @@ pub struct ServerBuilder {
     pub(crate) max_requests: Option<u64>,
     pub(crate) nodelay: bool,
     pub(crate) coalesce: Duration,
+    #[cfg(feature = "tls")]
+    pub(crate) tls: Option<super::TlsConfig>,
 }
 
 impl Default for ServerBuilder {
@@ -77,6 +80,8 @@ impl Default for ServerBuilder {
             max_requests: None,
             nodelay: true,
             coalesce: Duration::from_micros(50),
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
@@ -242,12 +247,30 @@ impl ServerBuilder {
         coalesce: Duration => |s, d| s.coalesce = d
     );
 
+    /// Serves HTTPS: every connection speaks TLS with this configuration
+    /// (see [`TlsConfig`](crate::TlsConfig) for its defaults). Its files
+    /// are read by [`bind`](Self::bind), which fails with an error naming
+    /// the file if one is bad.
+    ///
+    /// ```no_run
+    /// use mini_async_http::{AIOServer, TlsConfig};
+    /// let builder = AIOServer::builder().tls(TlsConfig::from_pem_files("cert.pem", "key.pem"));
+    /// # let _ = builder;
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, config: super::TlsConfig) -> ServerBuilder {
+        self.tls = Some(config);
+        self
+    }
+
     /// Binds `addr`, starts the worker threads and returns the server, ready
     /// for [`AIOServer::start`].
     ///
     /// # Errors
     /// The address does not resolve, cannot be bound (in use, no
-    /// permission), `workers` is 0, or a thread or the poller cannot be made.
+    /// permission), `workers` is 0, or a thread or the poller cannot be made;
+    /// with [`tls`](Self::tls), the errors of
+    /// [`TlsConfig::load`](crate::TlsConfig::load).
     ///
     /// ```
     /// use mini_async_http::{AIOServer, ResponseBuilder};

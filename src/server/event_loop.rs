@@ -106,6 +106,7 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use slab::Slab;
 
+use super::transport::Transport;
 use super::worker_pool::{Connection, Done, Job, JobKind};
 use super::{Settings, Shared};
 use crate::proto::{Conn, Phase};
@@ -377,6 +378,15 @@ impl EventLoop {
         self.next_id += 1;
         let missed = Arc::new(AtomicBool::new(false));
         self.shared.connections.fetch_add(1, Ordering::Relaxed);
+        // A TLS connection costs an `Arc` here; its rustls state is made by
+        // the worker that reads its first bytes.
+        #[cfg(feature = "tls")]
+        let stream = match &self.shared.tls {
+            Some(acceptor) => Transport::tls(stream, Arc::clone(acceptor)),
+            None => Transport::Plain(stream),
+        };
+        #[cfg(not(feature = "tls"))]
+        let stream = Transport::Plain(stream);
         entry.insert(Slot {
             conn: Some(Box::new(Connection {
                 stream,
@@ -413,7 +423,7 @@ impl EventLoop {
         };
         c.peer_closed |= read_closed;
         // Writability matters only to a connection with output waiting.
-        if !writable_only || c.conn.phase() == Phase::Write {
+        if !writable_only || c.phase() == Phase::Write {
             self.dispatch(key, JobKind::Ready);
         }
     }
@@ -436,7 +446,11 @@ impl EventLoop {
         // Pairs with the fence in the worker after it hands a connection back.
         fence(Ordering::SeqCst);
         while let Ok(Done { key, mut conn }) = self.done.try_recv() {
-            let phase = conn.conn.phase();
+            let phase = conn.phase();
+            let handshaking = conn.stream.handshaking();
+            // An idle TLS connection is closed by a worker, which sends
+            // close_notify first (no TLS work in the loop).
+            let goodbye = phase == Phase::Idle && conn.stream.wants_close_notify();
             let (progress, more, dead) = (conn.progress, conn.more, conn.dead);
             let done_at = conn.finished;
             let Some(slot) = self.slots.get_mut(key) else {
@@ -449,7 +463,11 @@ impl EventLoop {
                 || phase == Phase::Closed
                 || (draining && matches!(phase, Phase::Idle | Phase::Head))
             {
-                self.close(key);
+                if draining && goodbye && !dead {
+                    self.dispatch(key, JobKind::Timeout);
+                } else {
+                    self.close(key);
+                }
                 continue;
             }
             let s = &self.settings;
@@ -457,6 +475,8 @@ impl EventLoop {
             let fresh = phase != slot.phase || progress;
             let new_head = phase != slot.phase || requests != slot.requests;
             slot.deadline = match phase {
+                // The TLS handshake too, whatever it waits for.
+                _ if handshaking => slot.accepted + s.header_timeout,
                 Phase::Idle | Phase::Head if requests == 0 => slot.accepted + s.header_timeout,
                 Phase::Idle if fresh => done_at + s.idle_timeout,
                 Phase::Head if new_head => done_at + s.header_timeout,
@@ -517,7 +537,8 @@ impl EventLoop {
                 continue; // at a worker; rescheduled when it comes back
             };
             self.expired += 1;
-            let phase = c.conn.phase();
+            let phase = c.phase();
+            let goodbye = phase == Phase::Idle && c.stream.wants_close_notify();
             log::debug!(
                 "{}: timeout while {phase:?} ({} connections expired so far)",
                 c.conn.peer(),
@@ -526,6 +547,8 @@ impl EventLoop {
             match phase {
                 // 408 (RFC 9110 §15.5.9), written by a worker, then closed.
                 Phase::Head | Phase::Body => self.dispatch(key, JobKind::Timeout),
+                // close_notify, sent by a worker.
+                Phase::Idle if goodbye => self.dispatch(key, JobKind::Timeout),
                 _ => self.close(key),
             }
         }
@@ -558,18 +581,23 @@ impl EventLoop {
         if let Some(mut listener) = self.listener.take() {
             let _ = self.poll.registry().deregister(&mut listener);
         }
-        let idle: Vec<usize> = self
+        let idle: Vec<(usize, bool)> = self
             .slots
             .iter()
-            .filter(|(_, s)| {
-                s.conn
-                    .as_ref()
-                    .is_some_and(|c| matches!(c.conn.phase(), Phase::Idle | Phase::Head))
+            .filter_map(|(k, s)| {
+                let c = s.conn.as_ref()?;
+                let phase = c.phase();
+                let goodbye = phase == Phase::Idle && c.stream.wants_close_notify();
+                matches!(phase, Phase::Idle | Phase::Head).then_some((k, goodbye))
             })
-            .map(|(k, _)| k)
             .collect();
-        for key in idle {
-            self.close(key);
+        for (key, goodbye) in idle {
+            if goodbye {
+                // close_notify, sent by a worker.
+                self.dispatch(key, JobKind::Timeout);
+            } else {
+                self.close(key);
+            }
         }
     }
 }

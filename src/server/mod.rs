@@ -3,9 +3,16 @@
 
 mod config;
 mod event_loop;
+#[cfg(feature = "tls")]
+mod tls;
+mod transport;
 mod worker_pool;
 
 pub use config::ServerBuilder;
+#[cfg(feature = "tls")]
+pub use tls::TlsConfig;
+#[cfg(all(feature = "tls", feature = "internals"))]
+pub use tls::{PLAIN_HTTP_400, TlsStream};
 
 use std::fmt;
 use std::io;
@@ -41,6 +48,9 @@ pub(crate) struct Shared {
     pub(crate) loop_parked: AtomicBool,
     /// The thread running the event loop, set when `start` begins.
     pub(crate) loop_thread: OnceLock<Thread>,
+    /// The TLS configuration new connections take, when serving HTTPS.
+    #[cfg(feature = "tls")]
+    pub(crate) tls: Option<Arc<tls::TlsAcceptor>>,
 }
 
 impl Shared {
@@ -168,6 +178,11 @@ impl AIOServer {
                 "workers must be at least 1",
             ));
         }
+        #[cfg(feature = "tls")]
+        let tls = match &b.tls {
+            Some(config) => Some(Arc::new(tls::TlsAcceptor::new(config.load()?))),
+            None => None,
+        };
         let mut listener = bind_first(addr)?;
         let local_addr = listener.local_addr()?;
         let poll = Poll::new()?;
@@ -180,6 +195,8 @@ impl AIOServer {
             connections: AtomicUsize::new(0),
             loop_parked: AtomicBool::new(false),
             loop_thread: OnceLock::new(),
+            #[cfg(feature = "tls")]
+            tls,
         });
         let settings = Arc::new(b.clone());
         let handler = Arc::new(handler);

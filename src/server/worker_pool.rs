@@ -17,8 +17,8 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
-use mio::net::TcpStream;
 
+use super::transport::Transport;
 use super::{Settings, Shared};
 use crate::Handler;
 use crate::proto::{BufferPool, Conn, Ctx, Phase, Stamp, http_date};
@@ -39,7 +39,8 @@ const MAX_LINGER_BYTES: usize = 256 * 1024;
 #[allow(clippy::struct_excessive_bools)] // independent facts of one job
 #[derive(Debug)]
 pub(crate) struct Connection {
-    pub(crate) stream: TcpStream,
+    /// The socket: plain TCP or TLS (the same non-blocking semantics).
+    pub(crate) stream: Transport,
     pub(crate) conn: Conn,
     /// The write side has been shut down; input is being discarded.
     pub(crate) lingering: bool,
@@ -61,12 +62,26 @@ pub(crate) struct Connection {
     pub(crate) finished: Instant,
 }
 
+impl Connection {
+    /// What the connection needs next: its `Conn`'s phase, except that
+    /// bytes the transport still holds (sealed TLS records) make it wait
+    /// to write, whatever the `Conn` says.
+    pub(crate) fn phase(&self) -> Phase {
+        match self.conn.phase() {
+            Phase::Write => Phase::Write,
+            _ if self.stream.wants_write() => Phase::Write,
+            phase => phase,
+        }
+    }
+}
+
 /// What a worker is asked to do with a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum JobKind {
     /// The socket is ready: read, answer, write.
     Ready,
-    /// A head or body deadline passed: answer 408.
+    /// A head or body deadline passed: answer 408. (For an idle TLS
+    /// connection: close it with `close_notify`.)
     Timeout,
 }
 
@@ -176,9 +191,12 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
                 conn.conn.timeout(&ctx);
             }
             self.drive(&mut conn, &ctx);
+            if conn.conn.phase() == Phase::Closed && !conn.dead {
+                conn.stream.say_goodbye();
+            }
             conn.conn.release(&mut self.pool);
             conn.finished = Instant::now();
-            let urgent = conn.dead || conn.more || conn.conn.phase() == Phase::Closed;
+            let urgent = conn.dead || conn.more || conn.phase() == Phase::Closed;
             let missed = Arc::clone(&conn.missed);
             if self.done.send(Done { key, conn }).is_err() {
                 return; // the event loop has ended
@@ -258,7 +276,7 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
             }
             // Requests left in the input at the high-water mark are answered
             // once the output has gone: no readiness would come for them.
-            let held = match c.conn.phase() {
+            let held = match c.phase() {
                 Phase::Write | Phase::Closed => return,
                 Phase::Closing => {
                     linger(c);
@@ -311,10 +329,13 @@ fn read_in(c: &mut Connection, pool: &mut BufferPool) -> ReadOutcome {
                 return ReadOutcome::Got { drained: true };
             }
             Ok(n) => {
+                if let Some(info) = c.stream.take_tls_info() {
+                    c.conn.set_tls(info);
+                }
                 c.conn.advance_read(n);
                 c.progress = true;
                 got = true;
-                if n < room && !c.peer_closed {
+                if n < room && !c.peer_closed && !c.stream.at_eof() {
                     return ReadOutcome::Got { drained: true };
                 }
             }
@@ -336,12 +357,24 @@ fn read_in(c: &mut Connection, pool: &mut BufferPool) -> ReadOutcome {
 
 /// Writes pending output until done or the socket would block; `false` if
 /// the socket failed. Output with large bodies queued goes out in one
-/// vectored write of its slices.
+/// vectored write of its slices. Then what the transport holds (TLS
+/// records) goes out.
 fn write_out(c: &mut Connection) -> bool {
     loop {
         let mut slices = [IoSlice::new(&[]); WRITE_SLICES];
         let written = match c.conn.output_slices(&mut slices) {
-            0 => return true,
+            0 => {
+                return match c.stream.send_pending() {
+                    Ok(sent) => {
+                        c.progress |= sent;
+                        true
+                    }
+                    Err(e) => {
+                        log::debug!("write error: {e}");
+                        false
+                    }
+                };
+            }
             1 => c.stream.write(&slices[0]),
             n => c.stream.write_vectored(&slices[..n]),
         };
