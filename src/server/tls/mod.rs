@@ -40,6 +40,8 @@
 //! rustls); the measured cost is in the README ("HTTPS").
 
 mod stream;
+#[cfg(test)]
+mod tests;
 
 #[cfg(not(feature = "internals"))]
 pub(crate) use stream::TlsStream;

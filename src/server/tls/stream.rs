@@ -29,7 +29,7 @@ const PLAIN_DISCARD: usize = 64 * 1024;
 /// plain text; the connection is closed after it.
 pub const PLAIN_HTTP_400: &[u8] = b"HTTP/1.1 400 Bad Request\r\n\
 Content-Type: text/plain; charset=utf-8\r\n\
-Content-Length: 49\r\n\
+Content-Length: 51\r\n\
 Connection: close\r\n\
 \r\n\
 This port speaks HTTPS; the request was plain HTTP\n";
