@@ -255,7 +255,9 @@ fn garbage_gets_an_alert_and_an_error() {
         .get_mut()
         .inbox
         // A handshake record holding a ClientHello of four zero bytes.
-        .extend([0x16, 0x03, 0x01, 0x00, 0x08, 0x01, 0x00, 0x00, 0x04, 0, 0, 0, 0]);
+        .extend([
+            0x16, 0x03, 0x01, 0x00, 0x08, 0x01, 0x00, 0x00, 0x04, 0, 0, 0, 0,
+        ]);
     let mut buf = [0; 1024];
     let err = stream.read(&mut buf).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::InvalidData);
