@@ -47,7 +47,9 @@ pub fn main() {
     let (mut cert, mut key, mut self_signed) = (None, None, None);
     let mut listen = "127.0.0.1:8443".to_string();
     while let Some(flag) = args.next() {
-        let value = args.next().unwrap_or_else(|| usage(&format!("{flag} needs a value")));
+        let value = args
+            .next()
+            .unwrap_or_else(|| usage(&format!("{flag} needs a value")));
         match flag.as_str() {
             "--cert" => cert = Some(value),
             "--key" => key = Some(value),

@@ -113,6 +113,9 @@ fn read_all(server: &mut TlsStream<Pipe>, sizes: Sizes, plain: &mut Vec<u8>) -> 
 
 /// Raw bytes from a client: the server must not panic, and answers only
 /// the plain 400 or TLS records.
+///
+/// # Panics
+/// When an invariant of the module doc does not hold.
 pub fn raw(data: &[u8], sizes: Sizes) {
     let pipe = Pipe {
         inbox: data.iter().copied().collect(),
@@ -138,8 +141,11 @@ pub fn raw(data: &[u8], sizes: Sizes) {
 }
 
 /// A real handshake, then `data` as the client's plaintext (a byte of it
-/// flipped on the wire when `corrupt` says where), then its close_notify;
+/// flipped on the wire when `corrupt` says where), then its `close_notify`;
 /// the server echoes what it read.
+///
+/// # Panics
+/// When an invariant of the module doc does not hold.
 pub fn session(data: &[u8], sizes: Sizes, corrupt: Option<usize>) {
     let (server_config, client_config) = &*CONFIGS;
     let pipe = Pipe {
@@ -158,7 +164,8 @@ pub fn session(data: &[u8], sizes: Sizes, corrupt: Option<usize>) {
         to_server(&mut client, &mut server, None);
         let step = read_all(&mut server, sizes, &mut plain);
         assert!(
-            step.as_ref().is_err_and(|e| e.kind() == io::ErrorKind::WouldBlock),
+            step.as_ref()
+                .is_err_and(|e| e.kind() == io::ErrorKind::WouldBlock),
             "handshake step: {step:?}"
         );
         to_client(&mut client, &mut server);
@@ -169,7 +176,10 @@ pub fn session(data: &[u8], sizes: Sizes, corrupt: Option<usize>) {
     to_server(&mut client, &mut server, corrupt);
     server.get_mut().closed = true;
     let end = read_all(&mut server, sizes, &mut plain);
-    assert!(data.starts_with(&plain), "the server read bytes that were not sent");
+    assert!(
+        data.starts_with(&plain),
+        "the server read bytes that were not sent"
+    );
     if corrupt.is_some() {
         return;
     }

@@ -20,15 +20,15 @@ use mini_async_http::{Request, Response, ResponseBuilder, ServerBuilder, TlsConf
 use support::{IO_TIMEOUT, RawResponse, TestServer};
 
 /// A self-signed certificate and its key.
-pub struct Cert {
-    pub pem: String,
-    pub key: String,
-    pub der: CertificateDer<'static>,
+struct Cert {
+    pem: String,
+    key: String,
+    der: CertificateDer<'static>,
 }
 
 impl Cert {
     /// A certificate for these names (an IP address becomes an IP SAN).
-    pub fn new(names: &[&str]) -> Cert {
+    fn new(names: &[&str]) -> Cert {
         let names: Vec<String> = names.iter().map(|n| (*n).to_string()).collect();
         let made = rcgen::generate_simple_self_signed(names).expect("rcgen");
         Cert {
@@ -38,18 +38,18 @@ impl Cert {
         }
     }
 
-    pub fn config(&self) -> TlsConfig {
+    fn config(&self) -> TlsConfig {
         TlsConfig::from_pem(self.pem.clone(), self.key.clone())
     }
 }
 
 /// The usual test certificate: `localhost` and 127.0.0.1.
-pub fn local_cert() -> Cert {
+fn local_cert() -> Cert {
     Cert::new(&["localhost", "127.0.0.1"])
 }
 
 /// An HTTPS server with `cert` on a builder.
-pub fn serve<F>(builder: ServerBuilder, cert: &Cert, handler: F) -> TestServer
+fn serve<F>(builder: ServerBuilder, cert: &Cert, handler: F) -> TestServer
 where
     F: Fn(&Request) -> Response + Send + Sync + 'static,
 {
@@ -57,7 +57,7 @@ where
 }
 
 /// Answers with what the handler was told about TLS, and the path.
-pub fn tls_echo(req: &Request) -> Response {
+fn tls_echo(req: &Request) -> Response {
     let text = format!(
         "tls={} sni={} path={}",
         req.is_tls(),
@@ -68,7 +68,7 @@ pub fn tls_echo(req: &Request) -> Response {
 }
 
 /// A rustls client configuration trusting `roots`, offering `alpn`.
-pub fn client_config(
+fn client_config(
     roots: &[&Cert],
     versions: &[&'static SupportedProtocolVersion],
     alpn: &[&[u8]],
@@ -88,12 +88,12 @@ pub fn client_config(
 }
 
 /// TLS 1.3 and 1.2, ALPN `http/1.1`, trusting `root`.
-pub fn client(root: &Cert) -> Arc<ClientConfig> {
+fn client(root: &Cert) -> Arc<ClientConfig> {
     client_config(&[root], rustls::DEFAULT_VERSIONS, &[b"http/1.1"])
 }
 
 /// A TCP connection with timeouts.
-pub fn tcp(addr: SocketAddr) -> TcpStream {
+fn tcp(addr: SocketAddr) -> TcpStream {
     let tcp = TcpStream::connect_timeout(&addr, IO_TIMEOUT).expect("connect");
     tcp.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
     tcp.set_write_timeout(Some(IO_TIMEOUT)).unwrap();
@@ -102,13 +102,13 @@ pub fn tcp(addr: SocketAddr) -> TcpStream {
 }
 
 /// A blocking rustls client over TCP (every socket call has a timeout).
-pub struct TlsClient {
-    pub tls: StreamOwned<ClientConnection, TcpStream>,
+struct TlsClient {
+    tls: StreamOwned<ClientConnection, TcpStream>,
     buf: Vec<u8>,
 }
 
 impl TlsClient {
-    pub fn connect(addr: SocketAddr, config: &Arc<ClientConfig>, name: &str) -> TlsClient {
+    fn connect(addr: SocketAddr, config: &Arc<ClientConfig>, name: &str) -> TlsClient {
         let name = ServerName::try_from(name.to_string()).expect("server name");
         let conn = ClientConnection::new(Arc::clone(config), name).expect("client connection");
         TlsClient {
@@ -118,7 +118,7 @@ impl TlsClient {
     }
 
     /// Runs the handshake to its end.
-    pub fn handshake(&mut self) -> io::Result<()> {
+    fn handshake(&mut self) -> io::Result<()> {
         for _ in 0..100 {
             if !self.tls.conn.is_handshaking() {
                 return Ok(());
@@ -129,21 +129,21 @@ impl TlsClient {
     }
 
     /// The server's end-entity certificate.
-    pub fn server_cert(&self) -> CertificateDer<'static> {
+    fn server_cert(&self) -> CertificateDer<'static> {
         self.tls.conn.peer_certificates().expect("certificates")[0].clone()
     }
 
-    pub fn send(&mut self, bytes: impl AsRef<[u8]>) {
+    fn send(&mut self, bytes: impl AsRef<[u8]>) {
         self.tls.write_all(bytes.as_ref()).expect("write");
         self.tls.flush().expect("flush");
     }
 
-    pub fn read_response(&mut self) -> RawResponse {
+    fn read_response(&mut self) -> RawResponse {
         self.read_response_to("GET")
     }
 
     /// Reads one response (to a request with `method`).
-    pub fn read_response_to(&mut self, method: &str) -> RawResponse {
+    fn read_response_to(&mut self, method: &str) -> RawResponse {
         let head_end = loop {
             if let Some(i) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
                 break i + 4;
@@ -195,7 +195,7 @@ impl TlsClient {
     /// What the next read says once every buffered byte is consumed:
     /// `Ok(0)` after the server's `close_notify`, `UnexpectedEof` when TCP
     /// ended without one.
-    pub fn read_end(&mut self) -> io::Result<usize> {
+    fn read_end(&mut self) -> io::Result<usize> {
         assert!(self.buf.is_empty(), "unread bytes: {:?}", self.buf);
         let mut byte = [0u8; 1];
         self.tls.read(&mut byte)
@@ -203,7 +203,7 @@ impl TlsClient {
 }
 
 /// The bytes of a TLS `ClientHello` a rustls client with `config` sends.
-pub fn client_hello(config: &Arc<ClientConfig>) -> Vec<u8> {
+fn client_hello(config: &Arc<ClientConfig>) -> Vec<u8> {
     let mut conn = ClientConnection::new(
         Arc::clone(config),
         ServerName::try_from("localhost").unwrap(),
@@ -218,7 +218,7 @@ pub fn client_hello(config: &Arc<ClientConfig>) -> Vec<u8> {
 
 /// Reads raw bytes until the server closes (end or reset), at most
 /// `IO_TIMEOUT` per read; panics if it does not close.
-pub fn read_until_closed(tcp: &mut TcpStream) -> Vec<u8> {
+fn read_until_closed(tcp: &mut TcpStream) -> Vec<u8> {
     let mut got = Vec::new();
     let mut chunk = [0u8; 4096];
     for _ in 0..1000 {
