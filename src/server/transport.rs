@@ -33,24 +33,29 @@ use crate::http::TlsInfo;
 pub(crate) enum Transport {
     /// Plain TCP.
     Plain(TcpStream),
-    /// TLS over TCP.
+    /// TLS over TCP (boxed: a plain connection does not pay for its size).
     #[cfg(feature = "tls")]
-    Tls {
-        stream: TlsStream<TcpStream>,
-        /// The TCP write side is to be shut down once the records queued
-        /// before it (the last response, `close_notify`) are out.
-        half_close: bool,
-    },
+    Tls(Box<Tls>),
+}
+
+/// The TLS variant's state.
+#[cfg(feature = "tls")]
+#[derive(Debug)]
+pub(crate) struct Tls {
+    stream: TlsStream<TcpStream>,
+    /// The TCP write side is to be shut down once the records queued
+    /// before it (the last response, `close_notify`) are out.
+    half_close: bool,
 }
 
 impl Transport {
     /// A TLS transport over `tcp`; the handshake starts with the first byte.
     #[cfg(feature = "tls")]
     pub(crate) fn tls(tcp: TcpStream, acceptor: Arc<TlsAcceptor>) -> Transport {
-        Transport::Tls {
+        Transport::Tls(Box::new(Tls {
             stream: TlsStream::new(tcp, acceptor),
             half_close: false,
-        }
+        }))
     }
 
     /// Bytes accepted but not yet sent are waiting (sealed TLS records, or a
@@ -59,7 +64,7 @@ impl Transport {
         match self {
             Transport::Plain(_) => false,
             #[cfg(feature = "tls")]
-            Transport::Tls { stream, half_close } => *half_close || stream.wants_write(),
+            Transport::Tls(t) => t.half_close || t.stream.wants_write(),
         }
     }
 
@@ -71,11 +76,11 @@ impl Transport {
         match self {
             Transport::Plain(_) => Ok(false),
             #[cfg(feature = "tls")]
-            Transport::Tls { stream, half_close } => {
-                let sent = stream.send_records()?;
-                if *half_close && !stream.wants_write() {
-                    *half_close = false;
-                    stream.get_ref().shutdown(Shutdown::Write)?;
+            Transport::Tls(t) => {
+                let sent = t.stream.send_records()?;
+                if t.half_close && !t.stream.wants_write() {
+                    t.half_close = false;
+                    t.stream.get_ref().shutdown(Shutdown::Write)?;
                 }
                 Ok(sent)
             }
@@ -89,9 +94,9 @@ impl Transport {
         match self {
             Transport::Plain(tcp) => tcp.shutdown(how),
             #[cfg(feature = "tls")]
-            Transport::Tls { stream, half_close } => {
-                stream.close_notify();
-                *half_close = true;
+            Transport::Tls(t) => {
+                t.stream.close_notify();
+                t.half_close = true;
                 self.send_pending().map(|_| ())
             }
         }
@@ -104,7 +109,7 @@ impl Transport {
         match self {
             Transport::Plain(_) => false,
             #[cfg(feature = "tls")]
-            Transport::Tls { stream, .. } => stream.wants_close_notify(),
+            Transport::Tls(t) => t.stream.wants_close_notify(),
         }
     }
 
@@ -115,9 +120,9 @@ impl Transport {
         match self {
             Transport::Plain(_) => {}
             #[cfg(feature = "tls")]
-            Transport::Tls { stream, .. } => {
-                stream.close_notify();
-                if let Err(e) = stream.send_records() {
+            Transport::Tls(t) => {
+                t.stream.close_notify();
+                if let Err(e) = t.stream.send_records() {
                     log::debug!("close_notify not sent: {e}");
                 }
             }
@@ -130,7 +135,7 @@ impl Transport {
         match self {
             Transport::Plain(_) => false,
             #[cfg(feature = "tls")]
-            Transport::Tls { stream, .. } => stream.handshaking(),
+            Transport::Tls(t) => t.stream.handshaking(),
         }
     }
 
@@ -141,7 +146,7 @@ impl Transport {
         match self {
             Transport::Plain(_) => false,
             #[cfg(feature = "tls")]
-            Transport::Tls { stream, .. } => stream.at_eof(),
+            Transport::Tls(t) => t.stream.at_eof(),
         }
     }
 
@@ -151,7 +156,7 @@ impl Transport {
         match self {
             Transport::Plain(_) => None,
             #[cfg(feature = "tls")]
-            Transport::Tls { stream, .. } => stream.take_established(),
+            Transport::Tls(t) => t.stream.take_established(),
         }
     }
 }
@@ -161,7 +166,7 @@ impl Read for Transport {
         match self {
             Transport::Plain(tcp) => tcp.read(buf),
             #[cfg(feature = "tls")]
-            Transport::Tls { stream, .. } => stream.read(buf),
+            Transport::Tls(t) => t.stream.read(buf),
         }
     }
 }
@@ -171,7 +176,7 @@ impl Write for Transport {
         match self {
             Transport::Plain(tcp) => tcp.write(buf),
             #[cfg(feature = "tls")]
-            Transport::Tls { stream, .. } => stream.write_vectored(&[IoSlice::new(buf)]),
+            Transport::Tls(t) => t.stream.write_vectored(&[IoSlice::new(buf)]),
         }
     }
 
@@ -179,7 +184,7 @@ impl Write for Transport {
         match self {
             Transport::Plain(tcp) => tcp.write_vectored(bufs),
             #[cfg(feature = "tls")]
-            Transport::Tls { stream, .. } => stream.write_vectored(bufs),
+            Transport::Tls(t) => t.stream.write_vectored(bufs),
         }
     }
 

@@ -13,13 +13,14 @@ use rustls::ServerConnection;
 use super::TlsAcceptor;
 use crate::http::TlsInfo;
 
-/// Ciphertext one [`TlsStream::read`] takes from the socket without
-/// producing a byte of plaintext, past which the peer is cut off. A
-/// handshake flight is at most 64 KiB (rustls's limit on a handshake
-/// message); a stream of records that carry nothing (empty records,
-/// warning alerts, key updates) is bounded by rustls too, but this keeps
-/// one call bounded whatever rustls tolerates.
-const MAX_CIPHERTEXT_WITHOUT_DATA: usize = 256 * 1024;
+/// Ciphertext one [`TlsStream::read`] may take from the socket beyond 32
+/// bytes per byte of plaintext it returns, past which the peer is cut off.
+/// A handshake flight is at most 64 KiB (rustls's limit on a handshake
+/// message), and a record of one data byte is 23 bytes on the wire; a
+/// stream of records that carry nothing (empty records, warning alerts,
+/// key updates) is bounded by rustls too, but this keeps one call bounded
+/// whatever rustls tolerates.
+const CIPHERTEXT_SLACK: usize = 256 * 1024;
 /// Bytes of a plain HTTP request read (and dropped) before its 400 is
 /// answered, so that closing does not reset the connection under the
 /// answer.
@@ -273,11 +274,11 @@ impl<S: Read + Write> TlsStream<S> {
                 self.established = true;
                 self.announce = true;
             }
-            if filled == 0 && ciphertext > MAX_CIPHERTEXT_WITHOUT_DATA {
+            if ciphertext > CIPHERTEXT_SLACK + 32 * filled {
                 self.state = State::Done;
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
-                    "TLS records without data",
+                    "too many TLS records for their data",
                 ));
             }
         }
