@@ -33,6 +33,15 @@
 //! input; otherwise a client that half-closes after its request would wait
 //! for the idle timeout instead of getting its EOF.
 //!
+//! # TLS
+//! The loop does no TLS work: a TLS connection is a `Transport` it moves
+//! like any other. Three things differ. Sealed records the transport still
+//! holds make the connection wait to write (`Connection::phase`), so its
+//! writable event is acted on. The handshake is under the header deadline
+//! from accept, whatever it waits for. And an established TLS connection
+//! that the loop would drop while idle (idle timeout, shutdown) goes to a
+//! worker instead (`JobKind::Timeout`), which sends `close_notify` first.
+//!
 //! # Backlog
 //! When, after handing out the events of a poll, two or more jobs are still
 //! waiting for a worker, the loop parks (`std::thread::park`) instead of

@@ -13,20 +13,20 @@ use crate::{
     tls_echo,
 };
 
-/// A TLS 1.0 or 1.1 `ClientHello` as an old client sends it: the version
-/// in the record and the hello, no `supported_versions` extension, and
-/// the suites of its day (RSA key exchange, CBC); with `sig_algs`, the
-/// `signature_algorithms` extension too (which rustls asks for before it
-/// looks at the version).
-fn old_client_hello(minor: u8, sig_algs: bool) -> Vec<u8> {
+/// A hand-written `ClientHello` record of TLS 1.`minor - 1` offering
+/// `suites`, with `extensions` (their encoded block, without its length).
+fn client_hello_record(minor: u8, suites: &[u16], extensions: &[u8]) -> Vec<u8> {
     let mut body = vec![3, minor];
     body.extend_from_slice(&[0x5a; 32]); // random
     body.push(0); // no session id
-    body.extend_from_slice(&[0, 6, 0x00, 0x2f, 0x00, 0x35, 0x00, 0x0a]);
+    body.extend_from_slice(&(2 * suites.len() as u16).to_be_bytes());
+    for suite in suites {
+        body.extend_from_slice(&suite.to_be_bytes());
+    }
     body.extend_from_slice(&[1, 0]); // null compression
-    if sig_algs {
-        // extensions (8 bytes): signature_algorithms (13), rsa_pkcs1_sha256
-        body.extend_from_slice(&[0, 8, 0, 13, 0, 4, 0, 2, 4, 1]);
+    if !extensions.is_empty() {
+        body.extend_from_slice(&(extensions.len() as u16).to_be_bytes());
+        body.extend_from_slice(extensions);
     }
     let mut handshake = vec![1, 0, 0, body.len() as u8];
     handshake.extend_from_slice(&body);
@@ -34,6 +34,22 @@ fn old_client_hello(minor: u8, sig_algs: bool) -> Vec<u8> {
     record.extend_from_slice(&handshake);
     record
 }
+
+/// `signature_algorithms`: `ecdsa_secp256r1_sha256` (the test certificates'
+/// scheme).
+const SIG_ALGS: [u8; 8] = [0, 13, 0, 4, 0, 2, 4, 3];
+/// `supported_groups`: x25519.
+const GROUPS: [u8; 8] = [0, 10, 0, 4, 0, 2, 0, 0x1d];
+
+/// What the server answers a hand-written hello, until it closes.
+fn answer(server: &crate::support::TestServer, hello: &[u8]) -> Vec<u8> {
+    let mut raw = tcp(server.addr);
+    raw.write_all(hello).unwrap();
+    read_until_closed(&mut raw)
+}
+
+/// The suites of TLS 1.0/1.1 clients: RSA key exchange, CBC.
+const OLD_SUITES: [u16; 3] = [0x002f, 0x0035, 0x000a];
 
 /// rustls cannot offer TLS 1.1 or older, so the old versions are proven
 /// refused with hand-written hellos: one fatal alert, then the close. A
@@ -45,9 +61,11 @@ fn tls10_client_hello_is_refused() {
     let cert = local_cert();
     let server = serve(AIOServer::builder().workers(1), &cert, path_echo);
     for (minor, sig_algs, alert) in [(1, false, 40), (2, false, 40), (1, true, 70), (2, true, 70)] {
-        let mut raw = tcp(server.addr);
-        raw.write_all(&old_client_hello(minor, sig_algs)).unwrap();
-        let reply = read_until_closed(&mut raw);
+        let extensions: &[u8] = if sig_algs { &SIG_ALGS } else { &[] };
+        let reply = answer(
+            &server,
+            &client_hello_record(minor, &OLD_SUITES, extensions),
+        );
         let what = format!("TLS 1.{} (signature_algorithms: {sig_algs})", minor - 1);
         assert_eq!(reply.len(), 7, "{what}: {reply:?}");
         assert_eq!(reply[0], 0x15, "{what}: an alert record");
@@ -65,6 +83,27 @@ fn tls10_client_hello_is_refused() {
         older.tls.conn.protocol_version(),
         Some(rustls::ProtocolVersion::TLSv1_2)
     );
+}
+
+/// A TLS 1.2 hello that offers only suites without forward secrecy or
+/// without AEAD is refused (`handshake_failure`); the same hello with one
+/// ECDHE-ECDSA AES-GCM suite gets a `ServerHello`, so the suites are what
+/// was refused.
+#[test]
+fn tls12_suites_without_forward_secrecy_or_aead_are_refused() {
+    let cert = local_cert();
+    let server = serve(AIOServer::builder().workers(1), &cert, path_echo);
+    let extensions = [SIG_ALGS, GROUPS].concat();
+    // RSA-kx AES-GCM, RSA-kx CBC, ECDHE-ECDSA CBC (SHA-256 and SHA-1).
+    let weak = [0x009c, 0x003c, 0xc023, 0xc009];
+    let reply = answer(&server, &client_hello_record(3, &weak, &extensions));
+    assert_eq!(reply, [0x15, 3, 3, 0, 2, 2, 40], "fatal handshake_failure");
+    let mut raw = tcp(server.addr);
+    raw.write_all(&client_hello_record(3, &[0xc02b], &extensions))
+        .unwrap();
+    let mut head = [0u8; 6];
+    raw.read_exact(&mut head).unwrap();
+    assert_eq!((head[0], head[5]), (0x16, 2), "a ServerHello: {head:?}");
 }
 
 #[test]

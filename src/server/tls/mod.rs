@@ -13,14 +13,15 @@
 //! | rule | what the client gets | test (`tests/tls.rs` unless said) |
 //! |---|---|---|
 //! | TLS 1.3 and 1.2 only; a TLS 1.0 or 1.1 `ClientHello` | `protocol_version` alert, closed | `tls10_client_hello_is_refused` |
-//! | rustls's default suites: AEAD with forward secrecy only | (no other suite can be negotiated) | `tls10_client_hello_is_refused` (offers only CBC/RSA-kx suites) |
+//! | rustls's default suites: AEAD with forward secrecy only; a TLS 1.2 hello offering only RSA key exchange or CBC | `handshake_failure` alert, closed | `tls12_suites_without_forward_secrecy_or_aead_are_refused` |
 //! | ALPN: `http/1.1` when offered (also next to `h2`) | `http/1.1` selected | `alpn_prefers_http11` |
 //! | ALPN offering only protocols other than `http/1.1` (`h2`) | `no_application_protocol` alert, closed | `alpn_h2_only_is_refused` |
 //! | plain HTTP on the TLS port (first byte an ASCII letter) | plain-text `400`, closed | `plain_http_gets_400` |
 //! | a first record that is not a handshake, garbage, a broken record | an alert, closed; other connections unaffected | `garbage_is_closed` |
 //! | a `ClientHello` cut short, then the end of input | closed | `truncated_client_hello_is_closed` |
 //! | a silent or trickling handshake | closed at `header_timeout` from accept, holding no worker | `silent_handshake_is_closed_on_time`, `slow_handshakes_hold_no_worker` |
-//! | renegotiation (a `ClientHello` inside a TLS 1.2 session) | `unexpected_message` alert, closed | `tests/e2e/tls.sh` (`openssl s_client`) |
+//! | SNI absent (an IP address) | the default certificate; `Request::tls_server_name` is `None` | `sni_is_optional` |
+//! | renegotiation (a `ClientHello` inside a TLS 1.2 session) | `no_renegotiation` alert (rustls: a second attempt is fatal); OpenSSL clients give the connection up; others unaffected | `tests/e2e/tls.sh` (`openssl s_client`, `R`) |
 //! | 0-RTT early data | never accepted: a [`from_rustls`](TlsConfig::from_rustls) config with `max_early_data_size > 0` is an error at bind | `early_data_config_is_refused` |
 //! | `Connection: close`, the idle timeout, shutdown | `close_notify`, then TCP close | `close_notify_at_connection_close`, `close_notify_at_shutdown` |
 //! | session resumption | TLS 1.3 tickets (the provider's rotating ticketer), TLS 1.2 tickets or a 512-entry session cache | `resumption_resumes` |
