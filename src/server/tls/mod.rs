@@ -442,7 +442,9 @@ impl ServerHandle {
     /// Loads `config` and makes it the one new TLS connections use; open
     /// connections keep theirs. For certificate rotation without a restart:
     /// replace the files, then call this with the same `TlsConfig` that
-    /// the server was bound with.
+    /// the server was bound with. The new configuration has its own ticket
+    /// keys and session cache: sessions made before it are not resumed
+    /// (their clients make a full handshake, with the new certificate).
     ///
     /// # Errors
     /// Those of [`TlsConfig::load`] (the configuration in use stays), or
