@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Load-benchmark mini_async_http against peer servers (hyper, tiny_http,
 # may_minihttp, and two ceilings: raw_mio, a parser-less mio loop, and
-# raw_spin, the same loop polling without ever sleeping) with wrk. See
-# bench/README.md.
+# raw_spin, the same loop polling without ever sleeping) with wrk; static
+# files against nginx and static-web-server. See bench/README.md.
 #
 # Env knobs:
 #   ROUNDS=3          rounds per scenario (median is reported)
 #   DURATION=10       seconds per wrk run
 #   THREADS=1         server worker threads (argv[2] of every peer)
-#   SCENARIOS="ka64 pipe16 c1 c1000 close post4k post64k idle"
-#   SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin"
+#   SCENARIOS="ka64 pipe16 c1 c1000 close post4k post64k file1k file1m range idle"
+#   SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin nginx static_web_server"
+#             (each scenario runs the servers that serve it: hello scenarios
+#             the first six, file scenarios mini, nginx and static_web_server;
+#             ratios are to hyper for hello scenarios, to nginx for files)
 #   IDLE_CONNS=10000  connections opened by the `idle` step
 #   SERVER_CPUS=0     CPU list the server is pinned to (taskset -c)
 #   CLIENT_CPUS=1     CPU list wrk / the idle client is pinned to
@@ -24,8 +27,8 @@ RAW_DIR="$RESULTS_DIR/raw"
 ROUNDS="${ROUNDS:-3}"
 DURATION="${DURATION:-10}"
 THREADS="${THREADS:-1}"
-SCENARIOS="${SCENARIOS:-ka64 pipe16 c1 c1000 close post4k post64k idle}"
-SERVERS="${SERVERS:-mini hyper tiny_http may_minihttp raw_mio raw_spin}"
+SCENARIOS="${SCENARIOS:-ka64 pipe16 c1 c1000 close post4k post64k file1k file1m range idle}"
+SERVERS="${SERVERS:-mini hyper tiny_http may_minihttp raw_mio raw_spin nginx static_web_server}"
 IDLE_CONNS="${IDLE_CONNS:-10000}"
 SERVER_CPUS="${SERVER_CPUS:-0}"
 CLIENT_CPUS="${CLIENT_CPUS:-1}"
@@ -34,8 +37,20 @@ BUSY_CPU="${SERVER_CPUS%%[,-]*}"
 # CPU whose busy fraction tells whether wrk was the limit (first client CPU).
 CLIENT_CPU="${CLIENT_CPUS%%[,-]*}"
 
-ALL_SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin"
-ALL_SCENARIOS="ka64 pipe16 c1 c1000 close post4k post64k idle"
+ALL_SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin mini_router nginx static_web_server"
+ALL_SCENARIOS="ka64 pipe16 c1 c1000 close post4k post64k file1k file1m range idle"
+HELLO_SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin mini_router"
+FILE_SERVERS="mini nginx static_web_server"
+FILE_SCENARIOS="file1k file1m range"
+is_file_scenario() { [[ " $FILE_SCENARIOS " == *" $1 "* ]]; }
+serves() { # serves SCENARIO SERVER: does this server take part in this scenario?
+    if is_file_scenario "$1"; then [[ " $FILE_SERVERS " == *" $2 "* ]]; else [[ " $HELLO_SERVERS " == *" $2 "* ]]; fi
+}
+base_of() { if is_file_scenario "$1"; then echo nginx; else echo hyper; fi; }
+# Files the file scenarios fetch (made once, random bytes); every peer gets
+# the directory in BENCH_FILES.
+BENCH_FILES="$RESULTS_DIR/files"
+export BENCH_FILES
 
 log() { printf '[compare] %s\n' "$*" >&2; }
 warn() { printf '[compare] WARNING: %s\n' "$*" >&2; }
@@ -59,12 +74,33 @@ port_of() {
         may_minihttp) echo 18084 ;;
         raw_mio) echo 18085 ;;
         raw_spin) echo 18086 ;;
+        nginx) echo 18087 ;;
+        static_web_server) echo 18088 ;;
+        mini_router) echo 18089 ;;
     esac
 }
-# raw_spin is raw_mio's binary started with `spin` (it polls, never sleeps).
-crate_of() { [[ "$1" == raw_spin ]] && echo raw_mio || echo "$1"; }
-extra_args_of() { [[ "$1" == raw_spin ]] && echo spin || true; }
-bin_of() { local c; c=$(crate_of "$1"); echo "$PEERS_DIR/$c/target/release/peer_$c"; }
+# raw_spin is raw_mio's binary started with `spin` (it polls, never sleeps);
+# mini_router is mini's started with `router` (the same answers behind a
+# 50-route Router).
+crate_of() {
+    case "$1" in
+        raw_spin) echo raw_mio ;;
+        mini_router) echo mini ;;
+        *) echo "$1" ;;
+    esac
+}
+extra_args_of() {
+    case "$1" in
+        raw_spin) echo spin ;;
+        mini_router) echo router ;;
+    esac
+}
+bin_of() {
+    case "$1" in
+        nginx | static_web_server) echo "$PEERS_DIR/$1/run.sh" ;;
+        *) local c; c=$(crate_of "$1"); echo "$PEERS_DIR/$c/target/release/peer_$c" ;;
+    esac
+}
 
 # ---------------------------------------------------------------- cleanup
 SERVER_PID=""
@@ -121,12 +157,37 @@ fi
 mkdir -p "$RAW_DIR"
 
 # ---------------------------------------------------------------- build
+build_peer() { # build_peer NAME: build (or install) a peer
+    case "$1" in
+        nginx)
+            command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || {
+                SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+                $SUDO apt-get update -qq && $SUDO apt-get install -y -qq nginx-light
+            } ;;
+        static_web_server)
+            [[ -x "$PEERS_DIR/static_web_server/install/bin/static-web-server" ]] ||
+                cargo install static-web-server --locked --quiet --root "$PEERS_DIR/static_web_server/install" ;;
+        *)
+            cargo build --release --quiet \
+                --manifest-path "$PEERS_DIR/$(crate_of "$1")/Cargo.toml" \
+                --target-dir "$PEERS_DIR/$(crate_of "$1")/target" ;;
+    esac
+}
+make_files() { # the files of the file scenarios, made once
+    mkdir -p "$BENCH_FILES"
+    local name size
+    for name in file1k.bin:1024 file1m.bin:1048576 file64m.bin:67108864; do
+        size=${name#*:}; name=${name%%:*}
+        if [[ "$(stat -c %s "$BENCH_FILES/$name" 2>/dev/null || echo 0)" != "$size" ]]; then
+            head -c "$size" /dev/urandom >"$BENCH_FILES/$name"
+        fi
+    done
+}
+make_files
 BUILT=""
 for s in $SERVERS; do
     log "building peer '$s' (release)"
-    if cargo build --release --quiet \
-        --manifest-path "$PEERS_DIR/$(crate_of "$s")/Cargo.toml" \
-        --target-dir "$PEERS_DIR/$(crate_of "$s")/target" >"$RAW_DIR/build_$s.log" 2>&1 \
+    if build_peer "$s" >"$RAW_DIR/build_$s.log" 2>&1 \
         && [[ -x "$(bin_of "$s")" ]]; then
         BUILT="$BUILT $s"
     else
@@ -140,12 +201,22 @@ read -r -a SERVER_ARR <<<"$SERVERS"
 NSRV=${#SERVER_ARR[@]}
 
 # ---------------------------------------------------------------- helpers
-# utime+stime of a process in clock ticks (all threads).
+# A process and its descendants (nginx's workers, a wrapper's child).
+tree_pids() {
+    local p
+    echo "$1"
+    for p in $(pgrep -P "$1" 2>/dev/null); do tree_pids "$p"; done
+}
+# utime+stime of a process and its descendants in clock ticks (all threads).
 proc_ticks() {
-    local stat
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo NA; return; }
-    stat="${stat##*) }" # drop "pid (comm) " (comm may contain spaces)
-    awk '{print $12 + $13}' <<<"$stat"
+    local stat p total=0 seen=0
+    for p in $(tree_pids "$1"); do
+        stat=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+        stat="${stat##*) }" # drop "pid (comm) " (comm may contain spaces)
+        total=$((total + $(awk '{print $12 + $13}' <<<"$stat")))
+        seen=1
+    done
+    if ((seen)); then echo "$total"; else echo NA; fi
 }
 # "busy idle_all" jiffies of CPU $1 (default $BUSY_CPU; total excludes guest, which is in user).
 cpu_jiffies() {
@@ -154,10 +225,15 @@ cpu_jiffies() {
         print total, $5 + $6
     }' /proc/stat
 }
-status_kb() { # status_kb PID FIELD -> kB value or NA
-    local st
-    st=$(cat "/proc/$1/status" 2>/dev/null) || { echo NA; return; }
-    awk -v f="$2:" '$1 == f {print $2; found = 1} END {if (!found) print "NA"}' <<<"$st"
+status_kb() { # status_kb PID FIELD -> kB value summed over the process tree, or NA
+    local st p total=0 seen=0 v
+    for p in $(tree_pids "$1"); do
+        st=$(cat "/proc/$p/status" 2>/dev/null) || continue
+        v=$(awk -v f="$2:" '$1 == f {print $2; found = 1} END {if (!found) print "NA"}' <<<"$st")
+        [[ "$v" == NA ]] && continue
+        total=$((total + v)); seen=1
+    done
+    if ((seen)); then echo "$total"; else echo NA; fi
 }
 to_us() { # wrk latency ("245.00us", "1.20ms", "2.00s") -> microseconds
     awk -v x="$1" 'BEGIN {
@@ -206,6 +282,9 @@ scenario_desc() {
         close) echo "64 connections, GET / with Connection: close (new TCP connection per request)" ;;
         post4k) echo "keep-alive, 64 connections, POST /echo with a 4 KiB body" ;;
         post64k) echo "keep-alive, 16 connections, POST /echo with a 64 KiB body" ;;
+        file1k) echo "keep-alive, 64 connections, GET a 1 KiB file" ;;
+        file1m) echo "keep-alive, 16 connections, GET a 1 MiB file" ;;
+        range) echo "keep-alive, 64 connections, GET a random 4 KiB range of a 64 MiB file" ;;
         idle) echo "memory per idle keep-alive connection" ;;
     esac
 }
@@ -219,6 +298,9 @@ wrk_args() { # wrk_args SCENARIO PORT
         close) echo "-c64 -s $WRK_DIR/close.lua http://127.0.0.1:$p/" ;;
         post4k) echo "-c64 -s $WRK_DIR/post4k.lua http://127.0.0.1:$p/echo" ;;
         post64k) echo "-c16 -s $WRK_DIR/post64k.lua http://127.0.0.1:$p/echo" ;;
+        file1k) echo "-c64 http://127.0.0.1:$p/file1k.bin" ;;
+        file1m) echo "-c16 http://127.0.0.1:$p/file1m.bin" ;;
+        range) echo "-c64 -s $WRK_DIR/range.lua http://127.0.0.1:$p/" ;;
     esac
 }
 
@@ -299,12 +381,13 @@ median() { # numbers on stdin (NA ignored) -> median or NA
 col_median() { # col_median SCENARIO SERVER COLUMN
     awk -F'\t' -v sc="$1" -v s="$2" -v c="$3" '$1 == sc && $2 == s {print $c}' "$RUNS_TSV" | median
 }
-paired_ratio() { # paired_ratio SCENARIO SERVER COLUMN -> median over rounds of server/hyper
-    # Each round's figure is divided by hyper's from the same round (run
-    # seconds apart), so a machine that is slower for a while moves both.
-    awk -F'\t' -v sc="$1" -v s="$2" -v c="$3" '
+paired_ratio() { # paired_ratio SCENARIO SERVER COLUMN -> median over rounds of server/base
+    # Each round's figure is divided by the base's (hyper's, or nginx's for
+    # files) from the same round (run seconds apart), so a machine that is
+    # slower for a while moves both.
+    awk -F'\t' -v sc="$1" -v s="$2" -v c="$3" -v base="$(base_of "$1")" '
         $1 == sc && $2 == s { x[$3] = $c }
-        $1 == sc && $2 == "hyper" { h[$3] = $c }
+        $1 == sc && $2 == base { h[$3] = $c }
         END { for (r in x) if (r in h && x[r] != "NA" && h[r] != "NA" && h[r] + 0 != 0) print x[r] / h[r] }' \
         "$RUNS_TSV" | median
 }
@@ -329,15 +412,17 @@ REPORT_TMP="$(mktemp)"
 out() { printf '%s\n' "$*" | tee -a "$REPORT_TMP"; }
 
 print_table() { # print_table SCENARIO
-    local sc="$1" s rps pc busy cbusy p50 p99 cpu rss err n2 label
+    local sc="$1" s rps pc busy cbusy p50 p99 cpu rss err n2 label base
+    base=$(base_of "$sc")
     out ""
     out "### $sc — $(scenario_desc "$sc")"
     out ""
     out "\`wrk --latency -t1 -d${DURATION}s $(wrk_args "$sc" PORT | sed "s|$BENCH_DIR/|bench/|g")\`"
     out ""
-    out "| server | req/s | per-core req/s | CPU$BUSY_CPU busy | wrk CPU busy | p50 | p99 | CPU µs/req | peak RSS | errors | non-2xx | req/s vs hyper | per-core vs hyper | CPU µs/req vs hyper |"
+    out "| server | req/s | per-core req/s | CPU$BUSY_CPU busy | wrk CPU busy | p50 | p99 | CPU µs/req | peak RSS | errors | non-2xx | req/s vs $base | per-core vs $base | CPU µs/req vs $base |"
     out "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
     for s in $SERVERS; do
+        serves "$sc" "$s" || continue
         rps=$(col_median "$sc" "$s" 4)
         p50=$(col_median "$sc" "$s" 6)
         p99=$(col_median "$sc" "$s" 7)
@@ -432,6 +517,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
         # Round-robin: rotate the starting server each round to spread order effects.
         for ((k = 0; k < NSRV; k++)); do
             s="${SERVER_ARR[$(((k + r - 1) % NSRV))]}"
+            serves "$sc" "$s" || continue
             run_one "$sc" "$s" "$r"
         done
     done
@@ -441,7 +527,9 @@ if [[ " $SCENARIOS " == *" idle "* ]]; then
     : >"$IDLE_TSV"
     log "idle step: $IDLE_CONNS connections per server"
     # raw_spin holds what raw_mio holds; spinning would only slow the client.
-    for s in $SERVERS; do [[ "$s" == raw_spin ]] || run_idle "$s"; done
+    for s in $SERVERS; do
+        if serves ka64 "$s" && [[ "$s" != raw_spin ]]; then run_idle "$s"; fi
+    done
 fi
 
 # ---------------------------------------------------------------- report

@@ -306,3 +306,72 @@ fn sigint_stops_the_hello_example() {
     let status = status.expect("hello did not exit within 5 s");
     assert!(status.success(), "hello exited with {status}");
 }
+
+/// A drain under load (both workers held by handlers, more connections
+/// queued for a worker, idle keep-alive connections open):
+///
+/// 1. The idle keep-alive connections are closed first, while the handlers
+///    still run.
+/// 2. Every request the server has read is answered, pipelined ones
+///    included: those read with the held request, and those of the
+///    connections that were waiting for a worker.
+/// 3. The last response on each connection says `Connection: close`, the
+///    ones before it do not, and then the connection closes.
+#[test]
+fn drain_under_load_answers_what_it_has_read_and_closes_idle_first() {
+    let (gate, handler) = gated();
+    let mut server = Running::new(AIOServer::builder().workers(2), handler);
+    let mut idle: Vec<Client> = (0..3)
+        .map(|_| {
+            let mut c = Client::connect(server.addr);
+            c.send(get("/idle"));
+            assert_eq!(c.read_response().status, 200);
+            c
+        })
+        .collect();
+    let mut pipelined = Client::connect(server.addr);
+    pipelined.send(get("/block") + &get("/a1") + &get("/a2"));
+    gate.entered.recv_timeout(WAIT).expect("handler not called");
+    let mut single = Client::connect(server.addr);
+    single.send(get("/block"));
+    gate.entered.recv_timeout(WAIT).expect("handler not called");
+    let mut queued: Vec<Client> = (0..3)
+        .map(|i| {
+            let mut c = Client::connect(server.addr);
+            c.send(get(&format!("/q{i}/1")) + &get(&format!("/q{i}/2")));
+            c
+        })
+        .collect();
+    let until = Instant::now() + WAIT;
+    while server.handle.metrics().jobs_queued < 3 {
+        assert!(Instant::now() < until, "connections not queued");
+        thread::sleep(ms(5)); // polls the counter, bounded above
+    }
+
+    server.handle.shutdown();
+    for c in &mut idle {
+        assert!(c.is_closed(), "idle connection not closed first");
+    }
+    gate.release.send(()).unwrap();
+    gate.release.send(()).unwrap();
+
+    let expect = |c: &mut Client, bodies: &[&str]| {
+        for (i, body) in bodies.iter().enumerate() {
+            let r = c.read_response();
+            assert_eq!((r.status, r.body_str()), (200, *body));
+            let last = i + 1 == bodies.len();
+            let close = r.header("connection") == Some("close");
+            assert_eq!(close, last, "Connection: close on {body}: {r:?}");
+        }
+        assert!(c.is_closed());
+    };
+    expect(&mut pipelined, &["released", "/a1", "/a2"]);
+    expect(&mut single, &["released"]);
+    for (i, c) in queued.iter_mut().enumerate() {
+        expect(c, &[&format!("/q{i}/1"), &format!("/q{i}/2")]);
+    }
+    assert!(server.stopped_within(WAIT), "start() did not return");
+    let m = server.handle.metrics();
+    assert_eq!(m.responses.success, 3 + 3 + 1 + 6);
+    assert!(m.closes.shutdown >= 3, "{:?}", m.closes);
+}

@@ -1,7 +1,8 @@
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
+use super::body_reader::Spooled;
 use super::{Headers, Method, Version};
 
 /// A request as the handler sees it: head fields and the whole body.
@@ -10,6 +11,40 @@ use super::{Headers, Method, Version};
 /// handler runs, within the server's body limit. The server reuses one
 /// `Request` per connection, so a handler gets a `&Request`; copy out what it
 /// needs to keep.
+///
+/// ## Large bodies
+/// A body longer than the server's
+/// [`spool_threshold`](crate::ServerBuilder::spool_threshold) (1 MiB) is
+/// not kept in memory: it is written to an unnamed temporary file as it
+/// arrives ([`is_spooled`](Self::is_spooled)), and the file is gone when the
+/// request ends. [`body_reader`](Self::body_reader) and
+/// [`body_len`](Self::body_len) work for every body; [`body`](Self::body)
+/// only for one in memory (it panics for a spooled one, which the server
+/// answers with 500), and [`try_body`](Self::try_body) says which it is.
+///
+/// ```
+/// use std::io::Read;
+/// use mini_async_http::{Request, Response, ResponseBuilder};
+///
+/// fn upload(req: &Request) -> Response {
+///     let mut reader = req.body_reader();
+///     let mut buf = vec![0; 64 * 1024];
+///     let mut zeros = 0u64;
+///     loop {
+///         match reader.read(&mut buf) {
+///             Ok(0) => break,
+///             Ok(n) => zeros += buf[..n].iter().filter(|&&b| b == 0).count() as u64,
+///             Err(_) => return ResponseBuilder::new().status(500).build().unwrap(),
+///         }
+///     }
+///     ResponseBuilder::empty_200()
+///         .body(format!("{zeros} of {} bytes are 0", req.body_len()))
+///         .build()
+///         .unwrap()
+/// }
+/// # let req = mini_async_http::Request::new(mini_async_http::Method::Post, "/").with_body(vec![0, 1, 0]);
+/// # assert_eq!(upload(&req).body(), b"2 of 3 bytes are 0");
+/// ```
 ///
 /// ## Pipelining
 /// Requests pipelined on one connection are handed to the handler one at a
@@ -38,10 +73,15 @@ pub struct Request {
     pub(crate) path_len: usize,
     pub(crate) version: Version,
     pub(crate) headers: Headers,
+    /// The body when it is in memory (empty when it is spooled).
     pub(crate) body: Vec<u8>,
+    /// The body when it is in a temporary file.
+    pub(crate) spooled: Option<Spooled>,
     pub(crate) peer_addr: SocketAddr,
     /// What a router matched; empty unless a router is in front.
     pub(crate) route: RouteSlot,
+    /// The client named by a trusted proxy (`None`: the peer is the client).
+    pub(crate) client_ip: Option<IpAddr>,
     /// The TLS session the request came over (set by the server for each
     /// request of a TLS connection); `None` over plain TCP.
     pub(crate) tls: Option<TlsInfo>,
@@ -147,9 +187,11 @@ impl Request {
             version: Version::Http11,
             headers: Headers::new(),
             body: Vec::new(),
+            spooled: None,
             peer_addr: SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
             route: RouteSlot::default(),
             tls: None,
+            client_ip: None,
         }
     }
 
@@ -176,6 +218,7 @@ impl Request {
     #[must_use]
     pub fn with_body(mut self, body: impl Into<Vec<u8>>) -> Request {
         self.body = body.into();
+        self.spooled = None;
         self
     }
 
@@ -303,7 +346,14 @@ impl Request {
         self.headers.get(name)
     }
 
-    /// The whole body (empty when the request has none).
+    /// The whole body (empty when the request has none), when it is in
+    /// memory: see [Large bodies](Request#large-bodies).
+    ///
+    /// # Panics
+    /// If the body was spooled to a temporary file
+    /// ([`is_spooled`](Self::is_spooled)), since it may not fit in memory:
+    /// read it with [`body_reader`](Self::body_reader), or use
+    /// [`try_body`](Self::try_body). (A handler that panics gets a 500.)
     ///
     /// ```
     /// use mini_async_http::{Method, Request};
@@ -311,6 +361,9 @@ impl Request {
     /// ```
     #[must_use]
     pub fn body(&self) -> &[u8] {
+        if self.spooled.is_some() {
+            spooled_body_panic();
+        }
         &self.body
     }
 
@@ -397,8 +450,28 @@ impl Request {
         self.path().get(prefix..).unwrap_or("")
     }
 
+    /// The client's IP address: the peer's, unless the peer is one of the
+    /// [`trusted_proxies`](crate::ServerBuilder::trusted_proxies), in which
+    /// case the rightmost address in its forwarding header that is not a
+    /// trusted proxy (see
+    /// [`forwarded_header`](crate::ServerBuilder::forwarded_header)). Never
+    /// taken from a header by default, so a client cannot choose it.
+    ///
+    /// ```
+    /// use mini_async_http::{Method, Request};
+    /// let req = Request::new(Method::Get, "/")
+    ///     .with_peer_addr("192.0.2.1:4000".parse().unwrap())
+    ///     .with_header("X-Forwarded-For", "203.0.113.9");
+    /// assert_eq!(req.client_ip().to_string(), "192.0.2.1");
+    /// ```
+    #[must_use]
+    pub fn client_ip(&self) -> IpAddr {
+        self.client_ip.unwrap_or_else(|| self.peer_addr.ip())
+    }
+
     /// Empties the request for reuse, keeping its allocations.
     pub(crate) fn clear(&mut self) {
+        self.client_ip = None;
         self.route = RouteSlot::default();
         self.method = Method::Get;
         self.target.clear();
@@ -406,7 +479,19 @@ impl Request {
         self.version = Version::Http11;
         self.headers.clear();
         self.body.clear();
+        self.spooled = None;
     }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn spooled_body_panic() -> ! {
+    panic!(
+        "Request::body() called on a body spooled to a temporary file (it is over the \
+         server's spool_threshold); read it with Request::body_reader(), or check \
+         Request::try_body() / Request::is_spooled()"
+    )
 }
 
 /// Where the query starts in `target` (its length if it has none).

@@ -20,10 +20,10 @@ use super::{Body, Headers};
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Response {
-    status: u16,
-    reason: Option<String>,
-    headers: Headers,
-    body: Body,
+    pub(super) status: u16,
+    pub(super) reason: Option<String>,
+    pub(super) headers: Headers,
+    pub(super) body: Body,
 }
 
 impl Response {
@@ -65,7 +65,8 @@ impl Response {
         &self.headers
     }
 
-    /// The body.
+    /// The bytes of the body when it is in memory; empty for a file, reader
+    /// or channel body (see [`Body::as_bytes`]).
     ///
     /// ```
     /// use mini_async_http::ResponseBuilder;
@@ -74,6 +75,11 @@ impl Response {
     #[must_use]
     pub fn body(&self) -> &[u8] {
         self.body.as_bytes()
+    }
+
+    /// The body itself, streamed or not (for the encoder).
+    pub(crate) fn body_ref(&self) -> &Body {
+        &self.body
     }
 
     /// The whole status line, ready to send, when the status is in the table
@@ -161,6 +167,11 @@ pub struct ResponseBuilder {
     /// but the error is only reported by `build`, and only if the field is
     /// still there (`content_type` replaces an earlier one).
     suspect: bool,
+    /// An error found by a setter that cannot be kept as a field to judge
+    /// later (a refused cookie, a body that failed to serialize): `build`
+    /// returns it. Boxed, so the builder grows by one pointer only; set
+    /// together with `suspect`, so the common path tests one flag.
+    deferred: Option<Box<BuildError>>,
 }
 
 impl Default for ResponseBuilder {
@@ -183,6 +194,7 @@ impl ResponseBuilder {
             headers: spare_headers(),
             body: Body::empty(),
             suspect: false,
+            deferred: None,
         }
     }
 
@@ -296,6 +308,16 @@ impl ResponseBuilder {
         self
     }
 
+    /// Makes [`build`](Self::build) fail with `error` (the first one kept),
+    /// for setters that find a problem they cannot report themselves.
+    pub(crate) fn defer_error(mut self, error: BuildError) -> ResponseBuilder {
+        self.suspect = true;
+        if self.deferred.is_none() {
+            self.deferred = Some(Box::new(error));
+        }
+        self
+    }
+
     /// Checks the response and returns it.
     ///
     /// # Errors
@@ -319,13 +341,16 @@ impl ResponseBuilder {
             }
         }
         if self.suspect {
+            if let Some(error) = self.deferred {
+                return Err(*error);
+            }
             for (name, value) in self.headers.iter_bytes() {
                 if let Some(error) = field_error(name, value) {
                     return Err(error(String::from_utf8_lossy(name).into_owned()));
                 }
             }
         }
-        if matches!(self.status, 204 | 304) && !self.body.is_empty() {
+        if !body_allowed(self.status, &self.body) {
             return Err(BuildError::BodyNotAllowed(self.status));
         }
         Ok(Response {
@@ -360,6 +385,19 @@ pub enum BuildError {
     ReservedHeader(String),
     /// 204 and 304 responses cannot have a body.
     BodyNotAllowed(u16),
+    /// A cookie given to [`ResponseBuilder::cookie`] cannot be written:
+    /// the cookie's name and the part that is wrong (`"name"`, `"value"`,
+    /// `"Path"`, `"Domain"`, or `"prefix"` for a `__Secure-`/`__Host-` name
+    /// without the attributes its prefix requires).
+    InvalidCookie {
+        /// The cookie's name, as given.
+        name: String,
+        /// What is wrong.
+        part: &'static str,
+    },
+    /// The body could not be serialized (by `ResponseBuilder::json`, feature
+    /// `json`); the serializer's message.
+    Serialize(String),
 }
 
 impl fmt::Display for BuildError {
@@ -373,11 +411,20 @@ impl fmt::Display for BuildError {
             }
             BuildError::ReservedHeader(n) => write!(f, "header {n:?} is set by the server"),
             BuildError::BodyNotAllowed(s) => write!(f, "a {s} response cannot have a body"),
+            BuildError::InvalidCookie { name, part } => {
+                write!(f, "cookie {name:?} cannot be set: invalid {part}")
+            }
+            BuildError::Serialize(message) => write!(f, "body not serialized: {message}"),
         }
     }
 }
 
 impl Error for BuildError {}
+
+/// 204 and 304 responses have no body (RFC 9110 §15.3.5, §15.4.5).
+pub(super) fn body_allowed(status: u16, body: &Body) -> bool {
+    !matches!(status, 204 | 304) || body.is_empty()
+}
 
 /// `tchar` of RFC 9110 §5.6.2.
 fn is_tchar(b: u8) -> bool {
@@ -428,7 +475,7 @@ fn field_value_bytes(s: &[u8]) -> bool {
 /// What is wrong with a field a handler adds, if anything: the error to
 /// build from its name. `Content-Length` and `Transfer-Encoding` are
 /// reserved: the server writes the framing.
-fn field_error(name: &[u8], value: &[u8]) -> Option<fn(String) -> BuildError> {
+pub(super) fn field_error(name: &[u8], value: &[u8]) -> Option<fn(String) -> BuildError> {
     if !token_bytes(name) {
         Some(BuildError::InvalidHeaderName)
     } else if !field_value_bytes(value) {
@@ -513,6 +560,7 @@ statuses! {
     503 "Service Unavailable",
     504 "Gateway Timeout",
     505 "HTTP Version Not Supported",
+    507 "Insufficient Storage",
 }
 
 #[cfg(test)]

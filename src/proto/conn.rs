@@ -10,8 +10,13 @@
 //!    ▲                         │ head without body                   │ body complete
 //!    │                         ▼                                     ▼
 //!    └──────── written ──── handler → response bytes (Write) ◀───────┘
-//!                                  │ close after it (error, Connection: close, HTTP/1.0)
-//!                                  ▼
+//!                              │      ▲      │
+//!                              │      │      │ streamed body: the server pulls its
+//!                              │      │      │ source as the socket takes it; a
+//!                              │      │      ▼ channel with nothing in it:
+//!                              │      └─ Waiting (woken by its producer)
+//!                              │ close after it (error, Connection: close, HTTP/1.0,
+//!                              ▼ a close-delimited or failed body)
 //!                        Closing (half-close, linger) → Closed
 //! ```
 //!
@@ -21,6 +26,20 @@
 //! into that buffer: it stays where the handler put it and is queued at its
 //! place in the output, which then comes out in several slices
 //! ([`Conn::output_slices`], for one vectored write).
+//!
+//! Large bodies: given a spool in its [`Ctx`], a connection moves a body
+//! over the spool's threshold out of memory as it decodes it (`spool.rs`).
+//!
+//! Streamed bodies (a file, a reader, a channel) are queued the same way,
+//! framed here (see the response body policy in the [module doc](super)) and
+//! pulled by the server: when nothing is left to write but a stream is at the
+//! front, the phase is [`Phase::Write`] and `Conn::stream` says what it
+//! wants (at most [`STREAM_WINDOW`](super::STREAM_WINDOW) bytes); the server
+//! reads them into the stream's window or sends them directly, and reports
+//! with `Conn::body_pulled`, `Conn::body_sent` or `Conn::body_failed`. An
+//! empty channel makes the phase [`Phase::Waiting`]. While a stream is
+//! queued the output counts as over its high-water mark, so no request
+//! behind it is processed (or input read) until it ends.
 //!
 //! Memory: an idle connection holds no buffer. [`Buffers`] (input, output and
 //! the reused [`Request`]) come from a per-worker [`BufferPool`] when bytes
@@ -57,7 +76,6 @@
 //! # }
 //! ```
 
-use std::collections::VecDeque;
 use std::io::IoSlice;
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -66,8 +84,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::Error;
 use super::decode::BodyDecoder;
 use super::encode::{self, CONTINUE, Framing, Stamp};
-use super::parse::{self, Head, Limits};
-use crate::http::{Body, Handler, Method, Request, Response, TlsInfo, Version};
+use super::output::{Output, Stream, splice};
+use super::parse::{self, BodyLength, Head, Limits};
+use super::spool::{Spool, Spooling};
+use super::tally::{Observer, Tally};
+use crate::http::{Handler, Method, Pulled, Request, Response, TlsInfo, TrustedProxies, Version};
 
 /// Size of a new input buffer.
 pub const INITIAL_INPUT: usize = 8 * 1024;
@@ -94,19 +115,13 @@ pub struct Buffers {
     start: usize,
     /// End of the bytes received.
     end: usize,
-    /// Encoded responses.
-    output: Vec<u8>,
-    /// Bytes of `output` already written.
-    written: usize,
-    /// Large bodies, each to be sent right after `output[..at]`, in order
-    /// (`at` never decreases along the queue and is never below `written`).
-    bodies: VecDeque<(usize, Body)>,
-    /// Bytes of the front body already written.
-    body_written: usize,
-    /// Bytes of the queued bodies not yet written.
-    body_pending: usize,
+    /// Encoded responses, and the bodies queued among them.
+    out: Output,
     /// The request being read, reused for every request.
     request: Request,
+    /// What happened since the server last asked ([`Conn::take_tally`]);
+    /// kept here, not in [`Conn`], so an idle connection does not pay for it.
+    tally: Tally,
 }
 
 impl Buffers {
@@ -115,57 +130,17 @@ impl Buffers {
             input: vec![0; INITIAL_INPUT],
             start: 0,
             end: 0,
-            output: Vec::with_capacity(INITIAL_INPUT),
-            written: 0,
-            bodies: VecDeque::new(),
-            body_written: 0,
-            body_pending: 0,
+            out: Output::with_capacity(INITIAL_INPUT),
             request: Request::default(),
+            tally: Tally::default(),
         }
     }
 
+    /// Output waiting, for the high-water mark; a streamed body counts as
+    /// reaching it, so that nothing is encoded behind one (its length may be
+    /// unknown) until it ends.
     fn pending_output(&self) -> usize {
-        self.output.len() - self.written + self.body_pending
-    }
-
-    /// Queues a large body to go right after the output written so far.
-    fn push_body(&mut self, body: Body) {
-        self.body_pending += body.len();
-        self.bodies.push_back((self.output.len(), body));
-    }
-
-    /// Where the output bytes before the front body end.
-    fn next_body_at(&self) -> usize {
-        self.bodies.front().map_or(self.output.len(), |&(at, _)| at)
-    }
-
-    /// The pending output, in order, as slices (none empty): the output
-    /// bytes up to the first queued body, that body, the bytes up to the
-    /// next one, and so on.
-    fn segments(&self) -> impl Iterator<Item = &[u8]> {
-        let mut from = self.written;
-        let mut skip = self.body_written;
-        let tail = self.bodies.back().map_or(self.written, |&(at, _)| at);
-        self.bodies
-            .iter()
-            .flat_map(move |(at, body)| {
-                let run = &self.output[from..*at];
-                from = *at;
-                [run, &body.as_bytes()[std::mem::take(&mut skip)..]]
-            })
-            .chain(std::iter::once(&self.output[tail..]))
-            .filter(|segment| !segment.is_empty())
-    }
-
-    /// Drops the output bytes already written, keeping the bodies' places.
-    fn compact_output(&mut self) {
-        if self.written > 0 {
-            self.output.drain(..self.written);
-            for (at, _) in &mut self.bodies {
-                *at -= self.written;
-            }
-            self.written = 0;
-        }
+        self.out.load(OUTPUT_HIGH_WATER)
     }
 }
 
@@ -187,17 +162,14 @@ impl BufferPool {
         }
         bufs.start = 0;
         bufs.end = 0;
-        bufs.written = 0;
-        bufs.output.clear();
-        bufs.bodies.clear();
-        bufs.body_written = 0;
-        bufs.body_pending = 0;
+        bufs.out.clear();
         bufs.request.clear();
+        bufs.tally = Tally::default();
         if bufs.input.len() > POOLED_CAPACITY {
             bufs.input.truncate(INITIAL_INPUT);
             bufs.input.shrink_to_fit();
         }
-        bufs.output.shrink_to(POOLED_CAPACITY);
+        bufs.out.buf.shrink_to(POOLED_CAPACITY);
         bufs.request.body.shrink_to(POOLED_CAPACITY);
         self.spare.push(bufs);
     }
@@ -208,12 +180,21 @@ impl BufferPool {
 pub struct Ctx<'a> {
     /// The `Date` value and the idle timeout announced in `Keep-Alive`.
     pub stamp: &'a Stamp,
-    /// The server's shutdown flag: once set, every response says
-    /// `Connection: close`. Read after the handler returns, so a shutdown
-    /// that begins while a handler runs still closes that connection.
+    /// The server's shutdown flag: once set, the requests a connection has
+    /// read already are answered, the last of them with `Connection:
+    /// close`, and no new request is read (a body under way still is).
+    /// Read after the handler returns, so a shutdown that begins while a
+    /// handler runs still closes that connection.
     pub shutdown: Option<&'a AtomicBool>,
     /// Requests served on one connection before it is closed.
     pub max_requests: Option<u64>,
+    /// Where bodies over its threshold go; `None` keeps every body in memory.
+    pub spool: Option<&'a dyn Spool>,
+    /// Told of every request and response (the server's access log).
+    pub observer: Option<&'a dyn Observer>,
+    /// Proxies whose forwarding header names the client
+    /// ([`Request::client_ip`]); `None`: the peer is the client.
+    pub proxies: Option<&'a TrustedProxies>,
 }
 
 impl<'a> Ctx<'a> {
@@ -225,6 +206,9 @@ impl<'a> Ctx<'a> {
             stamp,
             shutdown: None,
             max_requests: None,
+            spool: None,
+            observer: None,
+            proxies: None,
         }
     }
 }
@@ -238,8 +222,13 @@ pub enum Phase {
     Head,
     /// The head has been parsed; its body is arriving.
     Body,
-    /// Response bytes are waiting for the socket to take them.
+    /// Response bytes are waiting for the socket to take them, or a
+    /// streamed body needs its next bytes pulled ([`Conn::output_slices`]
+    /// gives nothing then: the server pulls, see `Conn::stream`).
     Write,
+    /// A streamed body's channel is empty: nothing to write until its
+    /// producer sends (or drops its sender), which wakes the connection.
+    Waiting,
     /// Everything is written and nothing more will be read: half-close the
     /// socket and discard input until the client closes (lingering close).
     Closing,
@@ -263,6 +252,9 @@ pub enum CloseReason {
     Shutdown,
     /// The request cap per connection was reached.
     RequestLimit,
+    /// A streamed body's source failed (a read error, or fewer bytes than
+    /// announced): the response cannot be completed.
+    BodyFailed,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -274,6 +266,7 @@ enum Reading {
 
 /// One connection's HTTP/1.1 state (see the module doc).
 #[derive(Debug)]
+#[allow(clippy::struct_excessive_bools)] // independent facts of one connection
 pub struct Conn {
     limits: Limits,
     /// Handed to every request as its `peer_addr`.
@@ -303,6 +296,15 @@ pub struct Conn {
     /// unread): half-close and drain before closing, so that its unread input
     /// does not make the kernel reset the connection under the response.
     linger: bool,
+    /// The body being read is going to the spool (see `spool.rs`).
+    spooling: Option<Spooling>,
+    /// What the last [`take_tally`](Self::take_tally) saw in progress: a
+    /// spooling body, and streamed bodies queued (the metrics' gauges move
+    /// by the difference).
+    counted: (bool, usize),
+    /// The server is shutting down: answer what has been read, read no
+    /// new request.
+    draining: bool,
 }
 
 impl Conn {
@@ -323,6 +325,9 @@ impl Conn {
             held: false,
             close_reason: None,
             linger: false,
+            spooling: None,
+            counted: (false, 0),
+            draining: false,
         }
     }
 
@@ -354,6 +359,64 @@ impl Conn {
         self.requests
     }
 
+    /// What happened since the last call (responses by status class, a
+    /// rejection, panics, bytes), for the server's metrics. Call it before
+    /// [`release`](Self::release): the counts live in the buffers.
+    ///
+    /// ```
+    /// # #[cfg(feature = "internals")] {
+    /// use mini_async_http::proto::{BufferPool, Conn, Ctx, Limits, Stamp};
+    /// use mini_async_http::ResponseBuilder;
+    ///
+    /// let mut pool = BufferPool::default();
+    /// let mut conn = Conn::new(Limits::default(), "127.0.0.1:1234".parse().unwrap());
+    /// let raw = b"GET / HTTP/1.1\r\n\r\n"; // no Host: rejected
+    /// conn.read_buf(&mut pool).unwrap()[..raw.len()].copy_from_slice(raw);
+    /// conn.advance_read(raw.len());
+    /// let stamp = Stamp::new(b"Sun, 06 Nov 1994 08:49:37 GMT", None);
+    /// conn.process(&|_: &mini_async_http::Request| ResponseBuilder::empty_200().build().unwrap(), &Ctx::new(&stamp));
+    /// let tally = conn.take_tally();
+    /// assert_eq!((tally.responses[3], tally.bytes_in), (1, raw.len() as u64));
+    /// assert!(tally.rejected.is_some());
+    /// assert_eq!(conn.take_tally().responses, [0; 5]);
+    /// # }
+    /// ```
+    pub fn take_tally(&mut self) -> Tally {
+        let mut tally = self
+            .bufs
+            .as_mut()
+            .map(|b| std::mem::take(&mut b.tally))
+            .unwrap_or_default();
+        let now = self.in_progress();
+        let (spooled, streams) = std::mem::replace(&mut self.counted, now);
+        match (spooled, now.0) {
+            (false, true) => tally.spools[0] += 1,
+            (true, false) => tally.spools[1] += 1,
+            _ => {}
+        }
+        if now.1 > streams {
+            tally.streams[0] += (now.1 - streams) as u32;
+        } else {
+            tally.streams[1] += (streams - now.1) as u32;
+        }
+        tally
+    }
+
+    /// What the last [`take_tally`](Self::take_tally) counted as in
+    /// progress (a spooling body, streamed bodies): what a server that
+    /// drops the connection now counts as ended.
+    #[must_use]
+    pub fn counted_in_progress(&self) -> (bool, usize) {
+        self.counted
+    }
+
+    fn in_progress(&self) -> (bool, usize) {
+        (
+            self.spooling.is_some(),
+            self.bufs.as_ref().map_or(0, |b| b.out.streams()),
+        )
+    }
+
     /// Why the connection stopped reading, once it has.
     #[must_use]
     pub fn close_reason(&self) -> Option<CloseReason> {
@@ -363,12 +426,16 @@ impl Conn {
     /// What the connection needs next.
     #[must_use]
     pub fn phase(&self) -> Phase {
-        let (pending_in, pending_out) = self
-            .bufs
-            .as_ref()
-            .map_or((false, 0), |b| (b.start < b.end, b.pending_output()));
-        if pending_out > 0 {
-            return Phase::Write;
+        let mut pending_in = false;
+        if let Some(b) = &self.bufs {
+            if !b.out.is_empty() {
+                return if b.out.waiting() {
+                    Phase::Waiting
+                } else {
+                    Phase::Write
+                };
+            }
+            pending_in = b.start < b.end;
         }
         match self.reading {
             Reading::Closed if self.read_eof || !self.linger => Phase::Closed,
@@ -380,11 +447,12 @@ impl Conn {
     }
 
     /// Whether more input is wanted now (not closing, not at end of input,
-    /// output below its high-water mark).
+    /// not draining between requests, output below its high-water mark).
     #[must_use]
     pub fn wants_read(&self) -> bool {
         self.reading != Reading::Closed
             && !self.read_eof
+            && !(self.draining && self.reading == Reading::Head)
             && self
                 .bufs
                 .as_ref()
@@ -418,6 +486,7 @@ impl Conn {
     /// `n` bytes were received into the slice from [`read_buf`](Self::read_buf).
     pub fn advance_read(&mut self, n: usize) {
         if let Some(bufs) = &mut self.bufs {
+            bufs.tally.bytes_in += n as u64;
             bufs.end = (bufs.end + n).min(bufs.input.len());
         }
     }
@@ -430,29 +499,38 @@ impl Conn {
     /// The next response bytes waiting to be written: all of them, or, when
     /// a large body is queued (see [`SPLICE_MIN`]), the run up to the next
     /// boundary between the output buffer and a body. Empty only when
-    /// nothing is waiting. (The server itself writes
+    /// nothing is waiting to be written now (with a streamed body at the
+    /// front, its next bytes may first have to be pulled: see the module
+    /// doc). (The server itself writes
     /// [`output_slices`](Self::output_slices); this is for the sans-IO users:
     /// tests, fuzz targets, benches.)
     #[must_use]
     #[cfg_attr(not(any(test, feature = "internals")), allow(dead_code))]
     pub fn output(&self) -> &[u8] {
-        match &self.bufs {
-            None => &[],
-            Some(b) if b.bodies.is_empty() => &b.output[b.written..],
-            Some(b) => b.segments().next().unwrap_or(&[]),
+        let Some(bufs) = &self.bufs else {
+            return &[];
+        };
+        if let Some(run) = bufs.out.run() {
+            return run;
         }
+        let mut first: &[u8] = &[];
+        bufs.out.each_segment(|segment| {
+            first = segment;
+            false
+        });
+        first
     }
 
     /// The response bytes waiting to be written, in order, as up to
     /// `slices.len()` slices for one vectored write; returns how many it
-    /// filled (0 when nothing is waiting).
+    /// filled (0 when nothing is waiting now: see [`Phase::Write`] for a
+    /// streamed body that needs its next bytes pulled).
     pub fn output_slices<'a>(&'a self, slices: &mut [IoSlice<'a>]) -> usize {
         let Some(bufs) = &self.bufs else {
             return 0;
         };
-        if bufs.bodies.is_empty() {
+        if let Some(pending) = bufs.out.run() {
             // The usual case: one run of bytes, or nothing.
-            let pending = &bufs.output[bufs.written..];
             return match slices.first_mut() {
                 Some(slot) if !pending.is_empty() => {
                     *slot = IoSlice::new(pending);
@@ -462,41 +540,24 @@ impl Conn {
             };
         }
         let mut n = 0;
-        for (slot, segment) in slices.iter_mut().zip(bufs.segments()) {
-            *slot = IoSlice::new(segment);
-            n += 1;
-        }
+        let mut free = slices.iter_mut();
+        bufs.out.each_segment(|segment| match free.next() {
+            Some(slot) => {
+                *slot = IoSlice::new(segment);
+                n += 1;
+                true
+            }
+            None => false,
+        });
         n
     }
 
     /// `n` bytes of the output were written (counted from the first byte of
     /// [`output`](Self::output), across slices).
-    pub fn advance_write(&mut self, mut n: usize) {
-        let Some(bufs) = &mut self.bufs else {
-            return;
-        };
-        while n > 0 {
-            let at = bufs.next_body_at();
-            if bufs.written < at {
-                let step = n.min(at - bufs.written);
-                bufs.written += step;
-                n -= step;
-            } else if let Some((_, body)) = bufs.bodies.front() {
-                let step = n.min(body.len() - bufs.body_written);
-                bufs.body_written += step;
-                bufs.body_pending -= step;
-                n -= step;
-                if bufs.body_written == body.len() {
-                    bufs.bodies.pop_front();
-                    bufs.body_written = 0;
-                }
-            } else {
-                break; // more than was pending
-            }
-        }
-        if bufs.bodies.is_empty() && bufs.written >= bufs.output.len() {
-            bufs.output.clear();
-            bufs.written = 0;
+    pub fn advance_write(&mut self, n: usize) {
+        if let Some(bufs) = &mut self.bufs {
+            bufs.tally.bytes_out += n as u64;
+            bufs.out.advance(n);
         }
     }
 
@@ -525,6 +586,7 @@ impl Conn {
             || matches!(reason, CloseReason::Rejected(_))
             || matches!(self.reading, Reading::Body { .. });
         self.reading = Reading::Closed;
+        self.spooling = None;
         self.close_reason.get_or_insert(reason);
         if let Some(bufs) = &mut self.bufs {
             bufs.start = bufs.end;
@@ -550,11 +612,18 @@ impl Conn {
                     bufs.start = bufs.end;
                     break;
                 }
-                Reading::Head => self.read_head(),
-                Reading::Body { .. } => self.read_body(),
+                Reading::Head => self.read_head(ctx.spool),
+                Reading::Body { .. } => self.read_body(ctx.spool),
             };
             match step {
-                Ok(Some(head)) => self.respond(head, handler, ctx),
+                Ok(Some(head)) => {
+                    self.respond(head, handler, ctx);
+                    // A spooled body's file goes when its request ends,
+                    // also when the handler panicked.
+                    if let Some(bufs) = &mut self.bufs {
+                        bufs.request.spooled = None;
+                    }
+                }
                 Ok(None) => break,
                 Err(e) => self.reject(e, ctx),
             }
@@ -575,7 +644,7 @@ impl Conn {
     /// Parses a head if a complete one is buffered. Returns it when the
     /// request is complete (no body); `Ok(None)` when more bytes are needed
     /// or a body follows.
-    fn read_head(&mut self) -> Result<Option<Head>, Error> {
+    fn read_head(&mut self, spool: Option<&dyn Spool>) -> Result<Option<Head>, Error> {
         let bufs = self.bufs.as_mut().expect("buffers present");
         // RFC 9112 §2.2: ignore empty lines before the request line (a few:
         // a stream of them would otherwise keep the connection forever).
@@ -635,19 +704,29 @@ impl Conn {
         match BodyDecoder::new(head.body) {
             None => Ok(Some(head)),
             Some(decoder) => {
+                // A body known to go over the spool threshold gets its file
+                // now, so that failing to make one answers 507 before the
+                // client sends the body.
+                if let (Some(spool), BodyLength::Length(n)) = (spool, head.body) {
+                    if n > spool.threshold() {
+                        self.spooling = Some(Spooling::start(spool, self.peer)?);
+                    }
+                }
                 // RFC 9110 §10.1.1: the client may be waiting for 100 before
                 // sending the body; it is not needed once body bytes arrived.
                 if head.expect_continue && bufs.start == bufs.end {
-                    bufs.output.extend_from_slice(CONTINUE);
+                    bufs.out.buf.extend_from_slice(CONTINUE);
+                    bufs.tally.answered(100);
                 }
                 self.reading = Reading::Body { decoder, head };
-                self.read_body()
+                self.read_body(spool)
             }
         }
     }
 
-    /// Decodes buffered body bytes; returns the head once the body is complete.
-    fn read_body(&mut self) -> Result<Option<Head>, Error> {
+    /// Decodes buffered body bytes (moving them to the spool if the body is
+    /// over its threshold); returns the head once the body is complete.
+    fn read_body(&mut self, spool: Option<&dyn Spool>) -> Result<Option<Head>, Error> {
         let bufs = self.bufs.as_mut().expect("buffers present");
         let Reading::Body { decoder, head } = &mut self.reading else {
             return Ok(None);
@@ -661,6 +740,15 @@ impl Conn {
             self.limits.max_body_bytes,
         )?;
         bufs.start += used;
+        if let Some(spool) = spool {
+            Spooling::step(
+                &mut self.spooling,
+                spool,
+                &mut bufs.request,
+                done,
+                self.peer,
+            )?;
+        }
         if done {
             let head = *head;
             self.reading = Reading::Head;
@@ -675,10 +763,18 @@ impl Conn {
         H: Handler + ?Sized,
     {
         let bufs = self.bufs.as_mut().expect("buffers present");
-        if bufs.written > 0 && bufs.written >= bufs.output.len() / 2 {
-            bufs.compact_output();
+        if bufs.out.written() > 0 && bufs.out.written() >= bufs.out.buf.len() / 2 {
+            bufs.out.compact();
+        }
+        if let Some(proxies) = ctx.proxies {
+            let peer = bufs.request.peer_addr.ip();
+            bufs.request.client_ip = Some(proxies.client_ip(peer, &bufs.request.headers));
         }
         let request = &bufs.request;
+        if let Some(observer) = ctx.observer {
+            observer.handling(request);
+        }
+        let mut panicked = false;
         let mut resp =
             catch_unwind(AssertUnwindSafe(|| handler.call(request))).unwrap_or_else(|_| {
                 log::error!(
@@ -686,16 +782,20 @@ impl Conn {
                     request.method,
                     request.target
                 );
+                panicked = true;
                 Response::plain(500, "Internal Server Error\n")
             });
+        bufs.tally.panics += u32::from(panicked);
         let handler_close = resp.headers().iter_bytes().any(|(name, value)| {
             name.eq_ignore_ascii_case(b"connection")
                 && value
                     .split(|&b| b == b',')
                     .any(|o| o.trim_ascii().eq_ignore_ascii_case(b"close"))
         });
-        let draining = ctx.shutdown.is_some_and(|s| s.load(Ordering::Acquire));
-        let reason = if draining {
+        // Draining: the requests already read are answered, and the last of
+        // them says `Connection: close`; no more input is read.
+        self.draining |= ctx.shutdown.is_some_and(|s| s.load(Ordering::Acquire));
+        let reason = if self.draining && bufs.start == bufs.end {
             Some(CloseReason::Shutdown)
         } else if !head.keep_alive || handler_close {
             Some(CloseReason::NotKeepAlive)
@@ -710,14 +810,76 @@ impl Conn {
             http10_keep_alive: request.version == Version::Http10,
             stamp: ctx.stamp,
         };
-        if resp.body().len() < SPLICE_MIN {
-            encode::encode(&resp, &framing, &mut bufs.output);
+        let status = resp.status();
+        let body = wire_body_len(&resp, framing.head_request);
+        // Close-delimited: half-close after it, so that unread input cannot
+        // make the kernel reset the body away.
+        let close_delimited = if resp.body_ref().inline_len() < SPLICE_MIN {
+            encode::encode(&resp, &framing, &mut bufs.out.buf);
+            false
         } else {
-            splice(bufs, &mut resp, &framing);
+            splice(&mut bufs.out, &mut resp, framing)
+        };
+        bufs.tally.answered(status);
+        if let Some(observer) = ctx.observer {
+            observer.answered(self.peer, Some(&bufs.request), status, body);
+        }
+        if close_delimited {
+            self.stop(CloseReason::NotKeepAlive);
+            self.linger = true;
         }
         if let Some(reason) = reason {
             self.stop(reason);
         }
+    }
+
+    /// The front streamed body, when the output waits for its next bytes:
+    /// the server pulls them from its source (at most [`Stream::want`]) and
+    /// reports with [`body_pulled`](Self::body_pulled) or
+    /// [`body_sent`](Self::body_sent). This layer never reads the source.
+    pub(crate) fn stream(&mut self) -> Option<&mut Stream> {
+        self.bufs.as_mut()?.out.front_stream()
+    }
+
+    /// What the pull from [`stream`](Self::stream)'s source gave (into its
+    /// window, or a channel's message); a source that ended before its
+    /// announced length fails the body.
+    pub(crate) fn body_pulled(&mut self, pulled: Pulled) {
+        let Some(stream) = self.stream() else {
+            return;
+        };
+        if stream.pulled(pulled) {
+            if let Some(bufs) = &mut self.bufs {
+                bufs.out.pulled();
+            }
+        } else {
+            log::debug!("{}: response body ended before its length", self.peer);
+            self.body_failed();
+        }
+    }
+
+    /// `n` bytes of the front streamed body went from its source to the
+    /// socket directly (`sendfile`).
+    #[cfg_attr(not(all(feature = "files", target_os = "linux")), allow(dead_code))]
+    pub(crate) fn body_sent(&mut self, n: usize) {
+        if let Some(stream) = self.stream() {
+            stream.sent(n);
+        }
+        if let Some(bufs) = &mut self.bufs {
+            bufs.out.pulled();
+        }
+    }
+
+    /// The front streamed body's source failed: the response cannot be
+    /// completed and its framing cannot be repaired, so nothing more is
+    /// written (a chunked body gets no last chunk, a length is never padded)
+    /// and the connection is to be closed.
+    pub(crate) fn body_failed(&mut self) {
+        if let Some(bufs) = &mut self.bufs {
+            bufs.out.clear();
+        }
+        self.stop(CloseReason::BodyFailed);
+        self.linger = false;
     }
 
     fn reject(&mut self, err: Error, ctx: &Ctx<'_>) {
@@ -730,18 +892,25 @@ impl Conn {
             http10_keep_alive: false,
             stamp: ctx.stamp,
         };
-        encode::encode(&resp, &framing, &mut bufs.output);
+        encode::encode(&resp, &framing, &mut bufs.out.buf);
+        bufs.tally.answered(err.status());
+        bufs.tally.rejected = Some(err);
+        if let Some(observer) = ctx.observer {
+            observer.answered(self.peer, None, err.status(), resp.body().len() as u64);
+        }
         self.stop(CloseReason::Rejected(err));
     }
 }
 
-/// Encodes a response with a large body: the head into the output, the body
-/// queued after it (kept out of line: it is the rare path).
-#[cold]
-#[inline(never)]
-fn splice(bufs: &mut Buffers, resp: &mut Response, framing: &Framing<'_>) {
-    if encode::encode_head(resp, framing, &mut bufs.output) {
-        bufs.push_body(resp.take_body());
+/// Body bytes the response puts on the wire (none for `HEAD` and the
+/// bodiless statuses, RFC 9110 §6.4.1; a streamed body of unknown length
+/// counts as 0).
+fn wire_body_len(resp: &Response, head_request: bool) -> u64 {
+    let status = resp.status();
+    if head_request || status < 200 || status == 204 || status == 304 {
+        0
+    } else {
+        resp.body_ref().content_length().unwrap_or(0)
     }
 }
 

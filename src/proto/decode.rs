@@ -38,6 +38,9 @@ pub struct Chunked {
     /// its data (while in `Data`).
     size: u64,
     digits: u32,
+    /// Body bytes decoded so far (the body itself may have been moved out
+    /// of memory, to the spool, so its length cannot tell).
+    decoded: u64,
     extension_bytes: usize,
     trailer_bytes: usize,
 }
@@ -69,6 +72,7 @@ impl BodyDecoder {
                 step: Step::Size,
                 size: 0,
                 digits: 0,
+                decoded: 0,
                 extension_bytes: 0,
                 trailer_bytes: 0,
             })),
@@ -76,6 +80,8 @@ impl BodyDecoder {
     }
 
     /// Decodes what it can of `input`, appending body bytes to `body`.
+    /// `body` need not hold the earlier bytes of the body (the connection
+    /// moves them to the spool): the limit counts every byte decoded.
     ///
     /// Returns how many bytes of `input` were used and whether the body is
     /// complete; bytes after the end of the body are not used.
@@ -116,6 +122,7 @@ impl Chunked {
                 let n = (input.len() - i).min(usize::try_from(self.size).unwrap_or(usize::MAX));
                 body.extend_from_slice(&input[i..i + n]);
                 self.size -= n as u64;
+                self.decoded += n as u64;
                 i += n;
                 if self.size == 0 {
                     self.step = Step::DataCr;
@@ -133,7 +140,7 @@ impl Chunked {
                     _ => return Err(Error::InvalidChunkSize),
                 },
                 Step::Extension => self.read_extension(b)?,
-                Step::SizeLf => self.end_size_line(b, body.len() as u64, max_body)?,
+                Step::SizeLf => self.end_size_line(b, max_body)?,
                 Step::DataCr => expect(b, b'\r', Step::DataLf)?,
                 Step::DataLf => {
                     self.size = 0;
@@ -192,12 +199,12 @@ impl Chunked {
         }
     }
 
-    fn end_size_line(&mut self, b: u8, body_len: u64, max_body: u64) -> Result<Step, Error> {
+    fn end_size_line(&mut self, b: u8, max_body: u64) -> Result<Step, Error> {
         expect(b, b'\n', Step::Data)?;
         if self.size == 0 {
             return Ok(Step::TrailerStart);
         }
-        if body_len.saturating_add(self.size) > max_body {
+        if self.decoded.saturating_add(self.size) > max_body {
             return Err(Error::BodyTooLarge);
         }
         Ok(Step::Data)

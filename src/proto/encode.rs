@@ -1,5 +1,6 @@
 //! Response to bytes: status line, the handler's fields, then the fields the
-//! server owns (`Content-Length`, `Date`, `Connection`, `Keep-Alive`).
+//! server owns (`Content-Length` or `Transfer-Encoding: chunked`, `Date`,
+//! `Connection`, `Keep-Alive`).
 //!
 //! Few copies per response, because a pipelined burst of small responses is
 //! where the encoder's cost shows (`bench/micro`, callgrind): one reservation,
@@ -11,6 +12,18 @@ use crate::http::Response;
 
 /// The interim response sent before reading a body the client is waiting to send.
 pub const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+
+/// How a response body is delimited on the wire (RFC 9112 §6.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delimit {
+    /// `Content-Length`: this many bytes (for a stream: still to come).
+    Length(u64),
+    /// `Transfer-Encoding: chunked` (HTTP/1.1, length unknown).
+    Chunked,
+    /// Neither: the body ends when the connection closes (HTTP/1.0,
+    /// length unknown; the head says `Connection: close`).
+    Close,
+}
 
 /// How a response goes on this connection.
 #[derive(Clone, Copy, Debug)]
@@ -92,24 +105,42 @@ impl Stamp {
     }
 }
 
-/// Appends the response to `out`.
+/// Appends the response, with its in-memory body, to `out`.
 pub fn encode(resp: &Response, framing: &Framing<'_>, out: &mut Vec<u8>) {
-    if head(resp, framing, out, resp.body().len()) {
-        out.extend_from_slice(resp.body());
+    let body = resp.body();
+    if head(
+        resp,
+        framing,
+        out,
+        body.len(),
+        Delimit::Length(body.len() as u64),
+    ) {
+        out.extend_from_slice(body);
     }
 }
 
-/// Appends the head of the response to `out` (its `Content-Length` counts
-/// the body); `true` if the body is to follow it on the wire (not for `HEAD`,
-/// 1xx, 204 and 304), for the caller to send after the head.
-pub fn encode_head(resp: &Response, framing: &Framing<'_>, out: &mut Vec<u8>) -> bool {
-    head(resp, framing, out, 0)
+/// Appends the head of the response to `out`, its body delimited as
+/// `delimit` says; `true` if the body is to follow it on the wire (not for
+/// `HEAD`, 1xx, 204 and 304), for the caller to send after the head.
+pub fn encode_head(
+    resp: &Response,
+    framing: &Framing<'_>,
+    delimit: Delimit,
+    out: &mut Vec<u8>,
+) -> bool {
+    head(resp, framing, out, 0, delimit)
 }
 
 /// The head; `body_room` more bytes are reserved in `out` for the body.
 /// Inlined into both callers, so `encode` stays one function.
 #[inline]
-fn head(resp: &Response, framing: &Framing<'_>, out: &mut Vec<u8>, body_room: usize) -> bool {
+fn head(
+    resp: &Response,
+    framing: &Framing<'_>,
+    out: &mut Vec<u8>,
+    body_room: usize,
+    delimit: Delimit,
+) -> bool {
     let status = resp.status();
     let line = resp.status_line();
     // One reservation for the whole response: the status line, the fields,
@@ -148,11 +179,18 @@ fn head(resp: &Response, framing: &Framing<'_>, out: &mut Vec<u8>, body_room: us
     }
     // RFC 9110 §8.6: no Content-Length on 1xx and 204; on 304 it would have to
     // be the length of the representation, which the server does not know.
+    // RFC 9112 §6.1: no Transfer-Encoding on them either.
     let bodiless_status = status < 200 || status == 204 || status == 304;
     if !bodiless_status {
-        out.extend_from_slice(b"Content-Length: ");
-        push_decimal(out, resp.body().len() as u64);
-        out.extend_from_slice(b"\r\n");
+        match delimit {
+            Delimit::Length(len) => {
+                out.extend_from_slice(b"Content-Length: ");
+                push_decimal(out, len);
+                out.extend_from_slice(b"\r\n");
+            }
+            Delimit::Chunked => out.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
+            Delimit::Close => {}
+        }
     }
     let stamp = framing.stamp;
     if !has_date && !framing.close && !framing.http10_keep_alive {
@@ -330,6 +368,32 @@ mod tests {
         let mut out = Vec::new();
         encode(&resp, &framing(&stamp(), false, true), &mut out);
         assert!(out.starts_with(b"HTTP/1.1 200 Fine\r\n"));
+    }
+
+    #[test]
+    fn streamed_bodies_are_delimited_as_told() {
+        let head = |delimit, status: u16, head_request| {
+            let resp = ResponseBuilder::new().status(status).build().unwrap();
+            let mut out = Vec::new();
+            let follows = encode_head(
+                &resp,
+                &framing(&stamp(), false, head_request),
+                delimit,
+                &mut out,
+            );
+            (String::from_utf8(out).unwrap(), follows)
+        };
+        let (text, follows) = head(Delimit::Chunked, 200, false);
+        assert!(text.contains("\r\nTransfer-Encoding: chunked\r\n") && follows);
+        assert!(!text.contains("Content-Length"));
+        let (text, follows) = head(Delimit::Length(1 << 40), 200, true);
+        assert!(text.contains("\r\nContent-Length: 1099511627776\r\n") && !follows);
+        let (text, _) = head(Delimit::Close, 200, false);
+        assert!(!text.contains("Content-Length") && !text.contains("Transfer-Encoding"));
+        for status in [204, 304] {
+            let (text, follows) = head(Delimit::Chunked, status, false);
+            assert!(!text.contains("Transfer-Encoding") && !follows, "{status}");
+        }
     }
 
     #[test]

@@ -39,6 +39,7 @@
 //! | `Expect` other than `100-continue` (RFC 9110 §10.1.1) | 417 | `expect_unknown` |
 //! | a head or body that does not arrive within its timeout | 408 | `tests/robustness.rs::slowloris_is_closed` |
 //! | more than 8 empty lines before a request line | 400 | `too_many_empty_lines` |
+//! | a body over the spool threshold (1 MiB) that cannot be stored: its temporary file cannot be made (then instead of `100 Continue`) or written (its own rules: `src/proto/spool.rs`) | 507 | `tests/spool.rs::spool_write_error` |
 //! | bytes after a request with `Connection: close` (or after any rejected request) | not answered | `nothing_answered_after_close` |
 //!
 //! Accepted leniencies, as hyper and nginx accept them: up to 8 empty lines
@@ -46,24 +47,61 @@
 //! `Expect: 100-continue` in HTTP/1.0 (ignored, RFC 9110 §10.1.1), chunk
 //! extensions and trailer fields (read and dropped).
 
+//!
+//! # Response body policy
+//!
+//! How the body a handler returns goes on the wire (RFC 9112 §6, RFC 9110
+//! §6.4.1, §9.3.2). This layer frames a streamed body (a file, a reader, a
+//! channel: see [`Body`](crate::Body)) and never reads it: the server pulls
+//! its bytes as the socket takes them (see `output.rs` and the worker pool).
+//! Tests are in `tests/streaming.rs` unless named otherwise.
+//!
+//! | rule | what is sent | test |
+//! |---|---|---|
+//! | a known length (in memory, a file or a range of one, a reader with its length) | `Content-Length` | `file_body_and_a_range_of_one`, `readers_of_known_and_unknown_length` |
+//! | an unknown length (a reader without one, a channel), HTTP/1.1 | `Transfer-Encoding: chunked`, ended by the last chunk | `readers_of_known_and_unknown_length`, `channel_events_arrive_as_they_are_sent` |
+//! | an unknown length, HTTP/1.0 | no length: the body ends when the connection closes (`Connection: close`; half-close, then close) | `readers_of_known_and_unknown_length` |
+//! | `HEAD` | the head only, with the length when known (`Transfer-Encoding: chunked` when not, HTTP/1.1); the source is dropped unread (a channel's producer is told) | `head_reads_nothing_from_the_source` |
+//! | 204 and 304 | never a body: the builder refuses one that is not known to be empty, and the encoder drops any source unread | `no_content_and_not_modified_refuse_a_streamed_body` |
+//! | a source that fails, or ends before its announced length (a file that shrank) | nothing more is written and the connection closes: never padded, a chunked body gets no last chunk; other connections are unaffected | `a_failing_reader_closes_its_connection_and_no_other`, `a_file_that_shrinks_while_sent_is_cut_off_not_padded` |
+//! | a reader with more bytes than announced | the announced bytes only | `output::tests::a_length_stream_sends_exactly_its_length` |
+//! | an empty message in a channel | skipped (it would read as the last chunk) | `dropping_the_sender_ends_the_body_and_the_connection_goes_on` |
+//! | a reader or channel body sent a second time (a clone) | 500 | `a_reader_or_channel_body_is_sent_once` |
+//! | requests pipelined behind a streamed body | answered after it, in order (not processed until it ends, so that its unknown length bounds nothing) | `pipelined_requests_behind_streamed_bodies_are_answered_in_order`, `stream_proptests::streamed_bodies_keep_their_place_in_the_output` |
+//! | a channel body's producer sends nothing for `producer_timeout` (none by default) | the connection closes (no last chunk) | `producer_timeout_closes_a_quiet_channel` |
+//! | the client half-closes while a channel body waits for its producer | taken as gone: the connection closes, the producer is told | `channel_events_arrive_as_they_are_sent` |
+
 mod conn;
 mod date;
 mod decode;
 mod encode;
+mod output;
 mod parse;
 #[cfg(test)]
 mod proptests;
+mod spool;
+#[cfg(test)]
+mod spool_tests;
+#[cfg(test)]
+mod stream_proptests;
 
-pub use conn::{BufferPool, Conn, Ctx, Phase};
-pub use date::http_date;
+#[cfg(test)]
+pub(crate) use conn::{OUTPUT_HIGH_WATER, SPLICE_MIN};
+mod tally;
+
+pub use conn::{BufferPool, CloseReason, Conn, Ctx, Phase};
+pub use date::{DATE_LEN, http_date};
 #[cfg(feature = "internals")]
 pub use decode::BodyDecoder;
 pub use encode::Stamp;
 #[cfg(feature = "internals")]
-pub use encode::{Framing, encode, encode_head};
+pub use encode::{Delimit, Framing, encode, encode_head};
+pub use output::STREAM_WINDOW;
 #[cfg(feature = "internals")]
 pub use parse::{BodyLength, Head, parse_head};
 pub use parse::{Limits, MAX_HEADERS_CAP};
+pub use spool::{Spool, SpoolWriter};
+pub use tally::{Observer, Tally};
 
 use std::fmt;
 
@@ -116,6 +154,9 @@ pub enum Error {
     UnsupportedExpectation,
     /// The head or the body did not arrive in time.
     Timeout,
+    /// A body over the spool threshold could not be stored (the server's
+    /// error, not the client's: 507).
+    SpoolFailed,
 }
 
 impl Error {
@@ -128,6 +169,7 @@ impl Error {
             Error::BodyTooLarge => 413,
             Error::UnsupportedExpectation => 417,
             Error::Timeout => 408,
+            Error::SpoolFailed => 507,
             _ => 400,
         }
     }
@@ -158,6 +200,7 @@ impl fmt::Display for Error {
             Error::BodyTooLarge => "request body too large",
             Error::UnsupportedExpectation => "unsupported expectation",
             Error::Timeout => "request not received in time",
+            Error::SpoolFailed => "request body could not be stored",
         };
         f.write_str(text)
     }

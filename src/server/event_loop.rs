@@ -9,7 +9,12 @@
 //!   poller (an explicit `deregister` would be one more syscall for nothing).
 //!   This is the only place that registers or closes a socket.
 //! - **shutdown** (the `Waker`, with the shutdown flag set): stop accepting,
-//!   close idle connections, let requests under way finish, end the loop.
+//!   close idle connections, let requests under way finish (a connection
+//!   answers what it has read, then closes), end the loop.
+//!
+//! The loop counts what only it sees (accepts, closes by reason, deadlines,
+//! the connection limit, jobs handed out) in its own block of `stats.rs`;
+//! that is a relaxed store to a line no other thread writes.
 //!
 //! The `Waker` also tells the loop that workers have handed connections back,
 //! but only when the loop has something to do with them at once (the
@@ -18,6 +23,22 @@
 //! to waiting is left in the channel without a wake-up: the loop takes it back
 //! after its next `poll`, which at the latest is the one that reports that
 //! connection's next event, so the common keep-alive request costs no wake-up.
+//!
+//! # Waiting for a producer
+//! A connection whose response is a channel body with nothing in it comes
+//! back in [`Phase::Waiting`] (and wakes the loop, so its deadline starts at
+//! once). It needs no worker and no readiness: writable events are ignored,
+//! and it stays in the loop until its producer sends or drops its sender.
+//! The producer's thread then pushes the connection's key and id onto
+//! `Shared::woken` and wakes the loop through the `Waker`; the loop takes the
+//! keys after it has taken back the finished connections and sends each
+//! waiting one to a worker (one still at a worker is marked missed and goes
+//! again when it comes back; a key whose id no longer matches is stale and
+//! skipped). A readable event still goes to a worker, which closes the
+//! connection if the client has closed its side (the producer is told). The
+//! deadline while waiting is `producer_timeout`, none by default: a stream
+//! of server-sent events may be quiet for long, and when it sends, the write
+//! timeout applies again to a client that does not read.
 //!
 //! # Edge-triggered readiness
 //! mio is edge-triggered: an event is reported once, when the socket becomes
@@ -40,7 +61,10 @@
 //! writable event is acted on. The handshake is under the header deadline
 //! from accept, whatever it waits for. And an established TLS connection
 //! that the loop would drop while idle (idle timeout, shutdown) goes to a
-//! worker instead (`JobKind::Timeout`), which sends `close_notify` first.
+//! worker instead (`JobKind::Goodbye`), which sends `close_notify` first;
+//! its close is counted under the loop's reason (`Slot::closing`). A TLS
+//! connection closed before its handshake completed, for whatever reason,
+//! counts as a failed handshake.
 //!
 //! # Backlog
 //! When, after handing out the events of a poll, two or more jobs are still
@@ -79,10 +103,14 @@
 //!
 //! # Deadlines
 //! Each slot has one deadline, set from the connection's [`Phase`] when it
-//! comes back (header, idle, body, write or linger timeout). Deadlines live in
+//! comes back (header, idle, body, write, producer or linger timeout). Deadlines live in
 //! a min-heap with at most one live entry per slot: a later deadline only
 //! updates the slot, and the entry, when it pops early, is pushed again for
 //! the slot's current deadline. No scan of all connections ever happens.
+//! A deadline that passes while its connection is away (at a worker, or
+//! handed back without a wake-up) marks the connection missed, as an event
+//! would, so that it is taken back and expired then; a connection whose
+//! deadline has passed is expired rather than sent to a worker again.
 //!
 //! # Scheduling
 //! On Linux the loop runs under `SCHED_BATCH` while `start` runs (restored
@@ -106,8 +134,8 @@ use std::collections::BinaryHeap;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering, fence};
+use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
@@ -115,6 +143,7 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use slab::Slab;
 
+use super::stats::{Close, Deadline};
 use super::transport::Transport;
 use super::worker_pool::{Connection, Done, Job, JobKind};
 use super::{Settings, Shared};
@@ -134,6 +163,9 @@ const COALESCE_HOT: Duration = Duration::from_micros(200);
 const COALESCE_THIN: usize = 8;
 /// Pause before accepting again after an accept error that is not transient.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+/// A deadline that does not come: a channel body may wait for its producer
+/// as long as it likes unless `producer_timeout` is set.
+const NO_DEADLINE: Duration = Duration::from_secs(365 * 24 * 3600);
 const OVERLOADED: &[u8] =
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 
@@ -159,6 +191,10 @@ struct Slot {
     deadline: Instant,
     /// The time of this slot's live heap entry, if it has one.
     scheduled: Option<Instant>,
+    /// The loop has sent this idle TLS connection to a worker to say
+    /// `close_notify` (idle timeout, shutdown): its close counts under this
+    /// reason when it comes back.
+    closing: Option<Close>,
 }
 
 pub(crate) struct EventLoop {
@@ -179,6 +215,8 @@ pub(crate) struct EventLoop {
     shutdown_deadline: Option<Instant>,
     /// Connections expired so far, for the debug log.
     expired: u64,
+    /// The keys taken from `Shared::woken` (kept to reuse its memory).
+    woken: Vec<(usize, u64)>,
 }
 
 impl std::fmt::Debug for EventLoop {
@@ -213,6 +251,7 @@ impl EventLoop {
             accept_retry: None,
             shutdown_deadline: None,
             expired: 0,
+            woken: Vec::new(),
         }
     }
 
@@ -240,6 +279,20 @@ impl EventLoop {
                             "shutdown timeout: dropping {} connections",
                             self.slots.len()
                         );
+                        let dropped = self.slots.len() as u64;
+                        self.shared
+                            .stats
+                            .event_loop
+                            .closed(Close::Shutdown, dropped);
+                        for (_, slot) in &self.slots {
+                            if slot
+                                .conn
+                                .as_ref()
+                                .is_some_and(|c| c.stream.tls_unfinished())
+                            {
+                                self.shared.stats.event_loop.tls_failed();
+                            }
+                        }
                     }
                     self.slots.clear();
                     return Ok(());
@@ -260,7 +313,12 @@ impl EventLoop {
             thin = thin_poll(before.elapsed(), events.iter().count());
             for event in &events {
                 match event.token() {
-                    LISTENER => self.accept(),
+                    LISTENER => {
+                        if self.slots.len() >= self.settings.max_connections {
+                            self.shared.stats.event_loop.connection_limit();
+                        }
+                        self.accept();
+                    }
                     WAKER => {}
                     Token(t) => {
                         let key = t - FIRST_CONN;
@@ -361,6 +419,7 @@ impl EventLoop {
                 let _ = stream.read(&mut scratch);
                 let _ = stream.write(OVERLOADED);
                 let _ = stream.shutdown(Shutdown::Write);
+                self.shared.stats.event_loop.out_of_descriptors();
                 true
             }
             Err(_) => false,
@@ -396,6 +455,7 @@ impl EventLoop {
         };
         #[cfg(not(feature = "tls"))]
         let stream = Transport::Plain(stream);
+        self.shared.stats.event_loop.accepted();
         entry.insert(Slot {
             conn: Some(Box::new(Connection {
                 stream,
@@ -407,6 +467,8 @@ impl EventLoop {
                 missed: Arc::clone(&missed),
                 peer_closed: false,
                 finished: now,
+                id: self.next_id,
+                notify: None,
             })),
             missed,
             peer_closed: false,
@@ -416,6 +478,7 @@ impl EventLoop {
             requests: 0,
             deadline: now + self.settings.header_timeout,
             scheduled: None,
+            closing: None,
         });
         self.schedule(key);
     }
@@ -441,11 +504,14 @@ impl EventLoop {
         let Some(conn) = self.slots.get_mut(key).and_then(|s| s.conn.take()) else {
             return;
         };
-        if let Err(err) = self.jobs.send(Job { key, conn, kind }) {
-            // The workers are gone; nothing can serve this connection.
-            let job = err.into_inner();
-            self.slots[key].conn = Some(job.conn);
-            self.close(key);
+        match self.jobs.send(Job { key, conn, kind }) {
+            Ok(()) => self.shared.stats.event_loop.dispatched(),
+            Err(err) => {
+                // The workers are gone; nothing can serve this connection.
+                let job = err.into_inner();
+                self.slots[key].conn = Some(job.conn);
+                self.close(key);
+            }
         }
     }
 
@@ -468,14 +534,16 @@ impl EventLoop {
             conn.peer_closed |= std::mem::take(&mut slot.peer_closed);
             slot.conn = Some(conn);
             let draining = self.shutdown_deadline.is_some();
-            if dead
-                || phase == Phase::Closed
-                || (draining && matches!(phase, Phase::Idle | Phase::Head))
-            {
-                if draining && goodbye && !dead {
-                    self.dispatch(key, JobKind::Timeout);
+            if dead || phase == Phase::Closed {
+                let why = slot.closing;
+                self.close_as(key, why);
+                continue;
+            }
+            if draining && matches!(phase, Phase::Idle | Phase::Head) {
+                if goodbye {
+                    self.say_goodbye(key, Close::Shutdown);
                 } else {
-                    self.close(key);
+                    self.close_as(key, Some(Close::Shutdown));
                 }
                 continue;
             }
@@ -491,17 +559,55 @@ impl EventLoop {
                 Phase::Head if new_head => done_at + s.header_timeout,
                 Phase::Body if fresh => done_at + s.body_timeout,
                 Phase::Write if fresh => done_at + s.write_timeout,
+                Phase::Waiting if fresh => done_at
+                    .checked_add(s.producer_timeout.unwrap_or(NO_DEADLINE))
+                    .unwrap_or(slot.deadline),
                 Phase::Closing if phase != slot.phase => done_at + s.linger_timeout,
                 _ => slot.deadline,
             };
             slot.phase = phase;
             slot.requests = requests;
-            let again = slot.missed.swap(false, Ordering::SeqCst) || more;
+            // A connection whose deadline has passed is left to
+            // `expire_deadlines` (which marks it missed when the deadline
+            // passes while it is away), instead of going to a worker again.
+            let again = (slot.missed.swap(false, Ordering::SeqCst) || more)
+                && slot.deadline > Instant::now();
             self.schedule(key);
             if again {
                 self.dispatch(key, JobKind::Ready);
             }
         }
+        self.wake_streams();
+    }
+
+    /// Sends the connections whose channel body's producer has sent (or
+    /// dropped its sender) to a worker; one still at a worker is marked, and
+    /// goes again when it comes back.
+    fn wake_streams(&mut self) {
+        if !self.shared.any_woken.swap(false, Ordering::SeqCst) {
+            return;
+        }
+        std::mem::swap(
+            &mut *self
+                .shared
+                .woken
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+            &mut self.woken,
+        );
+        let mut woken = std::mem::take(&mut self.woken);
+        for &(key, id) in &woken {
+            let Some(slot) = self.slots.get_mut(key).filter(|s| s.id == id) else {
+                continue; // closed since
+            };
+            match &slot.conn {
+                None => slot.missed.store(true, Ordering::SeqCst),
+                Some(c) if c.conn.phase() == Phase::Waiting => self.dispatch(key, JobKind::Ready),
+                Some(_) => {}
+            }
+        }
+        woken.clear();
+        self.woken = woken;
     }
 
     /// Makes sure the slot's deadline has a heap entry no later than it.
@@ -526,6 +632,7 @@ impl EventLoop {
 
     fn expire_deadlines(&mut self) {
         let now = Instant::now();
+        let mut away = false;
         while let Some(&Reverse((at, key, id))) = self.timers.peek() {
             if at > now {
                 break;
@@ -543,11 +650,31 @@ impl EventLoop {
                 continue;
             }
             let Some(c) = &slot.conn else {
-                continue; // at a worker; rescheduled when it comes back
+                // At a worker, or handed back without a wake-up (then no
+                // event may come to take it back, and it has no heap entry
+                // now): marked as missed, so that the worker wakes the loop
+                // or the `take_back` below finds it, and it is looked at
+                // again (the same fence pairing as for a missed event).
+                slot.missed.store(true, Ordering::SeqCst);
+                away = true;
+                continue;
             };
             self.expired += 1;
             let phase = c.phase();
             let goodbye = phase == Phase::Idle && c.stream.wants_close_notify();
+            let deadline = match phase {
+                // The TLS handshake is under the header deadline, whatever
+                // it waits for.
+                _ if c.stream.handshaking() => Deadline::Header,
+                Phase::Idle if slot.requests > 0 => Deadline::Idle,
+                Phase::Idle | Phase::Head => Deadline::Header,
+                Phase::Body => Deadline::Body,
+                // A channel body's producer that did not send in time counts
+                // with the writes: the response did not move.
+                Phase::Write | Phase::Waiting => Deadline::Write,
+                Phase::Closing | Phase::Closed => Deadline::Linger,
+            };
+            self.shared.stats.event_loop.timed_out(deadline);
             log::debug!(
                 "{}: timeout while {phase:?} ({} connections expired so far)",
                 c.conn.peer(),
@@ -556,17 +683,45 @@ impl EventLoop {
             match phase {
                 // 408 (RFC 9110 §15.5.9), written by a worker, then closed.
                 Phase::Head | Phase::Body => self.dispatch(key, JobKind::Timeout),
-                // close_notify, sent by a worker.
-                Phase::Idle if goodbye => self.dispatch(key, JobKind::Timeout),
-                _ => self.close(key),
+                Phase::Idle if goodbye => self.say_goodbye(key, Close::Timeout),
+                _ => self.close_as(key, Some(Close::Timeout)),
             }
+        }
+        if away {
+            self.take_back();
         }
     }
 
     fn close(&mut self, key: usize) {
+        self.close_as(key, None);
+    }
+
+    /// Closes an established TLS connection that is idle, for `why`: a
+    /// worker says `close_notify` first (no TLS work in the loop), and the
+    /// connection is closed when it comes back.
+    fn say_goodbye(&mut self, key: usize, why: Close) {
+        self.slots[key].closing = Some(why);
+        self.dispatch(key, JobKind::Goodbye);
+    }
+
+    /// Closes the connection, counted under `why`, or else under the reason
+    /// it gives itself.
+    fn close_as(&mut self, key: usize, why: Option<Close>) {
         let slot = self.slots.remove(key);
         self.shared.connections.fetch_sub(1, Ordering::Relaxed);
         if let Some(c) = slot.conn {
+            let why = why.unwrap_or_else(|| Close::of(c.conn.close_reason(), c.dead));
+            self.shared.stats.event_loop.closed(why, 1);
+            if c.stream.tls_unfinished() {
+                self.shared.stats.event_loop.tls_failed();
+            }
+            let in_progress = c.conn.counted_in_progress();
+            if in_progress != (false, 0) {
+                self.shared
+                    .stats
+                    .event_loop
+                    .dropped_in_progress(in_progress);
+            }
             log::debug!(
                 "closing connection after {} requests: {:?}",
                 c.conn.requests(),
@@ -602,10 +757,9 @@ impl EventLoop {
             .collect();
         for (key, goodbye) in idle {
             if goodbye {
-                // close_notify, sent by a worker.
-                self.dispatch(key, JobKind::Timeout);
+                self.say_goodbye(key, Close::Shutdown);
             } else {
-                self.close(key);
+                self.close_as(key, Some(Close::Shutdown));
             }
         }
     }

@@ -1,14 +1,23 @@
 //! mio and threads: moves bytes between sockets and [`proto`](crate::proto);
 //! never parses.
 
+mod access_log;
 mod config;
 mod event_loop;
+mod spool;
+pub(crate) use spool::TempSpool;
+mod listener;
+mod metrics;
+mod stats;
 #[cfg(feature = "tls")]
 mod tls;
 mod transport;
 mod worker_pool;
 
 pub use config::ServerBuilder;
+#[cfg(feature = "systemd")]
+pub use listener::listener_from_systemd;
+pub use metrics::{Closes, LimitHits, Metrics, Rejections, Responses, Timeouts};
 #[cfg(feature = "tls")]
 pub use tls::TlsConfig;
 #[cfg(all(feature = "tls", feature = "internals"))]
@@ -18,15 +27,17 @@ use std::fmt;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::Thread;
 
 use crossbeam_channel::Sender;
 use mio::net::TcpListener;
 use mio::{Interest, Poll, Waker};
 
-use crate::{IntoResponse, Request};
+use crate::{IntoResponse, Request, Response};
 use event_loop::{EventLoop, LISTENER, WAKER};
+use metrics::Source;
+use stats::Stats;
 use worker_pool::{Job, WorkerPool};
 
 /// The settings the running server reads: the builder it was bound with.
@@ -48,12 +59,26 @@ pub(crate) struct Shared {
     pub(crate) loop_parked: AtomicBool,
     /// The thread running the event loop, set when `start` begins.
     pub(crate) loop_thread: OnceLock<Thread>,
+    /// Connections (slab key, slot id) whose channel body's producer sent
+    /// or went away: the loop sends them to a worker again.
+    pub(crate) woken: Mutex<Vec<(usize, u64)>>,
+    /// `woken` may have keys: set after pushing, so the loop takes the lock
+    /// only when there is something (not once per loop iteration).
+    pub(crate) any_woken: AtomicBool,
+    /// The counters of the workers and the loop (see `stats.rs`).
+    pub(crate) stats: Stats,
     /// The TLS configuration new connections take, when serving HTTPS.
     #[cfg(feature = "tls")]
     pub(crate) tls: Option<Arc<tls::TlsAcceptor>>,
 }
 
 impl Shared {
+    /// A snapshot of the counters.
+    pub(crate) fn metrics(&self) -> Metrics {
+        self.stats
+            .snapshot(self.connections.load(Ordering::Relaxed))
+    }
+
     /// Lets a parked event loop go on to poll.
     pub(crate) fn unpark_loop(&self) {
         if self.loop_parked.load(Ordering::SeqCst) && self.loop_parked.swap(false, Ordering::SeqCst)
@@ -62,6 +87,17 @@ impl Shared {
                 thread.unpark();
             }
         }
+    }
+
+    /// A channel body's producer has something for connection `key`
+    /// (called on the producer's thread).
+    pub(crate) fn wake_stream(&self, key: usize, id: u64) {
+        self.woken
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((key, id));
+        self.any_woken.store(true, Ordering::SeqCst);
+        self.wake();
     }
 
     pub(crate) fn wake(&self) {
@@ -162,6 +198,35 @@ impl AIOServer {
         ServerBuilder::new()
     }
 
+    /// Serves `listener`, a socket bound and listening already (from
+    /// systemd socket activation, a parent process, or `socket2`), with
+    /// `workers` handler threads and the default settings. The listener is
+    /// made non-blocking.
+    ///
+    /// # Errors
+    /// See [`ServerBuilder::listen`].
+    ///
+    /// ```
+    /// use mini_async_http::{AIOServer, ResponseBuilder};
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let addr = listener.local_addr().unwrap();
+    /// let server = AIOServer::from_listener(1, listener, |_| ResponseBuilder::new().build().unwrap()).unwrap();
+    /// assert_eq!(server.local_addr(), addr);
+    /// ```
+    pub fn from_listener<F, R>(
+        workers: usize,
+        listener: std::net::TcpListener,
+        handler: F,
+    ) -> io::Result<AIOServer>
+    where
+        F: Fn(&Request) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        AIOServer::builder()
+            .workers(workers)
+            .listen(listener, handler)
+    }
+
     pub(crate) fn from_builder<A, F, R>(
         b: &ServerBuilder,
         addr: A,
@@ -172,18 +237,38 @@ impl AIOServer {
         F: Fn(&Request) -> R + Send + Sync + 'static,
         R: IntoResponse,
     {
-        if b.workers == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "workers must be at least 1",
-            ));
-        }
+        b.check()?;
+        let listener = listener::bind_first(addr, b.reuse_port)?;
+        AIOServer::from_parts(b, listener, handler)
+    }
+
+    pub(crate) fn from_std_listener<F, R>(
+        b: &ServerBuilder,
+        listener: std::net::TcpListener,
+        handler: F,
+    ) -> io::Result<AIOServer>
+    where
+        F: Fn(&Request) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        b.check()?;
+        AIOServer::from_parts(b, listener::adopt(listener)?, handler)
+    }
+
+    fn from_parts<F, R>(
+        b: &ServerBuilder,
+        mut listener: TcpListener,
+        handler: F,
+    ) -> io::Result<AIOServer>
+    where
+        F: Fn(&Request) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
         #[cfg(feature = "tls")]
         let tls = match &b.tls {
             Some(config) => Some(Arc::new(tls::TlsAcceptor::new(config.load()?))),
             None => None,
         };
-        let mut listener = bind_first(addr)?;
         let local_addr = listener.local_addr()?;
         let poll = Poll::new()?;
         poll.registry()
@@ -197,6 +282,9 @@ impl AIOServer {
             loop_thread: OnceLock::new(),
             #[cfg(feature = "tls")]
             tls,
+            woken: Mutex::new(Vec::new()),
+            any_woken: AtomicBool::new(false),
+            stats: Stats::new(b.workers),
         });
         let settings = Arc::new(b.clone());
         let handler = Arc::new(handler);
@@ -204,6 +292,9 @@ impl AIOServer {
         let (workers, jobs): (WorkerPool, Sender<Job>) =
             WorkerPool::spawn(&settings, &handler, &shared, &done_tx)?;
         drop(done_tx);
+        // The first server bound from a builder serves the builder's
+        // metrics handlers.
+        let _ = b.metrics.set(Arc::clone(&shared));
         let event_loop =
             EventLoop::new(poll, listener, settings, Arc::clone(&shared), jobs, done_rx);
         Ok(AIOServer {
@@ -301,26 +392,13 @@ impl AIOServer {
     }
 }
 
-/// Binds the first address of `addr` that can be bound.
-fn bind_first<A: ToSocketAddrs>(addr: A) -> io::Result<TcpListener> {
-    let mut last = None;
-    for a in addr.to_socket_addrs()? {
-        match TcpListener::bind(a) {
-            Ok(listener) => return Ok(listener),
-            Err(e) => last = Some(e),
-        }
-    }
-    Err(last.unwrap_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, "address resolved to nothing")
-    }))
-}
-
 /// Shuts a running [`AIOServer`] down from any thread.
 ///
 /// `shutdown` stops accepting at once (new connections are refused), closes
 /// idle keep-alive connections, lets requests under way finish and be written
-/// (with `Connection: close`), then makes `start` return; the wait is bounded
-/// by [`ServerBuilder::shutdown_timeout`].
+/// (every request a connection has already read is answered, pipelined ones
+/// included, the last with `Connection: close`), then makes `start` return;
+/// the wait is bounded by [`ServerBuilder::shutdown_timeout`].
 ///
 /// ```
 /// use mini_async_http::{AIOServer, ResponseBuilder};
@@ -362,6 +440,39 @@ impl ServerHandle {
     #[must_use]
     pub fn is_shutdown(&self) -> bool {
         self.shared.shutdown.load(Ordering::Acquire)
+    }
+
+    /// A snapshot of the server's counters: cheap (it sums a block of
+    /// counters per worker), and taking it never slows a request down.
+    ///
+    /// ```
+    /// # use mini_async_http::{AIOServer, ResponseBuilder};
+    /// # let server = AIOServer::bind(1, "127.0.0.1:0", |_| ResponseBuilder::new().build().unwrap()).unwrap();
+    /// let m = server.handle().metrics();
+    /// println!("{} open, {} answered", m.connections_open, m.responses.total());
+    /// ```
+    #[must_use]
+    pub fn metrics(&self) -> Metrics {
+        self.shared.metrics()
+    }
+
+    /// A handler that answers every request with
+    /// [`metrics()`](Self::metrics) in the Prometheus text format: mount it
+    /// on a router (`router.get("/metrics", handle.metrics_handler())`), or
+    /// serve it on a port of its own, out of the public's reach. Before the
+    /// server is bound, [`ServerBuilder::metrics_handler`] gives one.
+    ///
+    /// ```
+    /// use mini_async_http::{AIOServer, Method, Request, ResponseBuilder};
+    /// let server = AIOServer::bind(1, "127.0.0.1:0", |_| ResponseBuilder::new().build().unwrap()).unwrap();
+    /// let metrics = server.handle().metrics_handler();
+    /// // On a private port: `AIOServer::bind(1, "127.0.0.1:9100", metrics)`.
+    /// let resp = metrics(&Request::new(Method::Get, "/metrics"));
+    /// assert_eq!(resp.status(), 200);
+    /// assert!(resp.headers().get("content-type").unwrap().starts_with("text/plain; version=0.0.4"));
+    /// ```
+    pub fn metrics_handler(&self) -> impl Fn(&Request) -> Response + Clone + Send + Sync + 'static {
+        Source::Bound(Arc::clone(&self.shared)).handler()
     }
 }
 

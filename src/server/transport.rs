@@ -129,6 +129,28 @@ impl Transport {
         }
     }
 
+    /// The plain TCP socket, for `sendfile`; `None` for TLS, whose bytes
+    /// must go through rustls.
+    #[cfg(all(feature = "files", target_os = "linux"))]
+    #[cfg_attr(not(feature = "tls"), allow(clippy::unnecessary_wraps))]
+    pub(crate) fn plain(&self) -> Option<&TcpStream> {
+        match self {
+            Transport::Plain(tcp) => Some(tcp),
+            #[cfg(feature = "tls")]
+            Transport::Tls(_) => None,
+        }
+    }
+
+    /// A TLS connection whose handshake has not completed (still under way,
+    /// or failed): closed now, it counts as a failed handshake.
+    pub(crate) fn tls_unfinished(&self) -> bool {
+        match self {
+            Transport::Plain(_) => false,
+            #[cfg(feature = "tls")]
+            Transport::Tls(t) => !t.stream.is_established(),
+        }
+    }
+
     /// The TLS handshake has not completed yet (it counts against the header
     /// timeout from accept, whatever the connection waits for).
     pub(crate) fn handshaking(&self) -> bool {

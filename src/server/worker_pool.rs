@@ -4,6 +4,40 @@
 //! and sends the connection back to the event loop in a [`Done`]. Workers
 //! never wait on a socket: a slow client costs a worker one non-blocking pass.
 //!
+//! # Streamed bodies
+//! A file, reader or channel body is pulled here, only as far as the socket
+//! takes it: when the output has nothing left to write, the worker moves the
+//! next bytes of the front streamed body (at most `STREAM_WINDOW`, 64 KiB,
+//! into the stream's window; for a file on Linux with the `files` feature,
+//! with `sendfile` from the page cache straight to the socket, through
+//! rustix), writes them, and goes on until the socket would block. Then the
+//! connection goes back to the loop like any other write and returns on
+//! `WRITABLE`. One job pulls at most `STREAM_BUDGET` (1 MiB) before handing
+//! the connection back to the end of the job queue, so a fast client of a
+//! large file shares its worker. A reader is read on the worker: a reader
+//! that blocks holds the worker while it blocks (a channel never does).
+//!
+//! A channel with nothing in it parks the connection: the worker leaves a
+//! notification with the channel (which pushes the connection's key onto
+//! `Shared::woken` and wakes the loop) and looks once more, then hands the
+//! connection back in [`Phase::Waiting`]. A source that fails (a read error,
+//! a file shorter than announced) makes the connection close; that is logged
+//! at debug level and concerns no other connection.
+//!
+//! # TLS
+//! The socket is a `Transport`: plain TCP, or TLS with the same
+//! non-blocking semantics (`server/transport.rs`), so reading, writing,
+//! pulling and lingering do not tell them apart. Three things differ.
+//! Output is written once the transport has sent its sealed records too;
+//! records still waiting make the connection wait to write
+//! (`Connection::phase`), a channel body's included. `sendfile` is for plain
+//! TCP only: a TLS connection's file body is read into the stream's window
+//! with positioned reads and goes through rustls like any other bytes. And a
+//! connection that ends says `close_notify` first (`Transport::say_goodbye`),
+//! also an idle one the loop sends here to be closed (`JobKind::Goodbye`).
+//! The handshake advances with each read; the worker that sees it complete
+//! counts it (`WorkerStats::tls_established`).
+//!
 //! The pool is generic over the handler's type, and the type is erased once,
 //! when a worker thread is spawned: each worker runs a loop compiled for the
 //! handler, which is inlined there instead of being called through `dyn Fn`
@@ -18,10 +52,15 @@ use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
 
+use super::access_log::AccessLog;
+use super::spool::TempSpool;
 use super::transport::Transport;
 use super::{Settings, Shared};
 use crate::Handler;
-use crate::proto::{BufferPool, Conn, Ctx, Phase, Stamp, http_date};
+#[cfg(all(feature = "files", target_os = "linux"))]
+use crate::http::Source;
+use crate::http::{Notify, Pulled};
+use crate::proto::{BufferPool, Conn, Ctx, Observer, Phase, STREAM_WINDOW, Stamp, http_date};
 
 /// Slices one vectored write takes (output runs and large bodies).
 const WRITE_SLICES: usize = 16;
@@ -34,6 +73,9 @@ const SPIN_CONNECTIONS_PER_WORKER: usize = 4;
 const SPIN: std::time::Duration = std::time::Duration::from_micros(50);
 /// Bytes a lingering close discards per job.
 const MAX_LINGER_BYTES: usize = 256 * 1024;
+/// Bytes of streamed bodies one job pulls at most before the connection goes
+/// back to the loop, so that a fast client of a large file shares its worker.
+const STREAM_BUDGET: usize = 16 * STREAM_WINDOW;
 
 /// A connection and everything the worker needs to serve it.
 #[allow(clippy::struct_excessive_bools)] // independent facts of one job
@@ -60,6 +102,11 @@ pub(crate) struct Connection {
     /// When the worker finished its last job: deadlines count from here, not
     /// from when the loop takes the connection back (which may be later).
     pub(crate) finished: Instant,
+    /// The slot's id: with the key, what a channel's producer wakes.
+    pub(crate) id: u64,
+    /// What a channel body's producer calls to wake this connection; made
+    /// the first time one parks it.
+    pub(crate) notify: Option<Notify>,
 }
 
 impl Connection {
@@ -80,9 +127,11 @@ impl Connection {
 pub(crate) enum JobKind {
     /// The socket is ready: read, answer, write.
     Ready,
-    /// A head or body deadline passed: answer 408. (For an idle TLS
-    /// connection: close it with `close_notify`.)
+    /// A head or body deadline passed: answer 408.
     Timeout,
+    /// An idle TLS session the loop closes (idle timeout, shutdown): close
+    /// it with `close_notify`.
+    Goodbye,
 }
 
 #[derive(Debug)]
@@ -126,6 +175,7 @@ impl WorkerPool {
         };
         for i in 0..settings.workers {
             let worker = Worker {
+                index: i,
                 jobs: jobs_rx.clone(),
                 done: done.clone(),
                 handler: Arc::clone(handler),
@@ -157,6 +207,8 @@ impl Drop for WorkerPool {
 }
 
 struct Worker<H> {
+    /// This worker's block of counters in `Shared::stats`.
+    index: usize,
     jobs: Receiver<Job>,
     done: Sender<Done>,
     handler: Arc<H>,
@@ -168,10 +220,20 @@ struct Worker<H> {
 impl<H: Handler + Send + Sync + 'static> Worker<H> {
     fn run(mut self) {
         let shared = Arc::clone(&self.shared);
+        let settings = Arc::clone(&self.settings);
+        let stats = &shared.stats.workers[self.index];
+        let proxies = (!settings.proxies.is_empty()).then_some(&settings.proxies);
         // Whole seconds; a sub-second idle timeout is not announced (0 would
         // read as "do not reuse").
         let keep_alive_timeout = Some(self.settings.idle_timeout.as_secs()).filter(|&s| s > 0);
         let mut stamp = Stamp::new(&http_date(), keep_alive_timeout);
+        let spool = TempSpool::new(
+            self.settings
+                .spool_dir
+                .clone()
+                .unwrap_or_else(std::env::temp_dir),
+            self.settings.spool_threshold,
+        );
         // Ends when every sender is gone: the pool's and the event loop's.
         while let Ok(Job {
             key,
@@ -179,24 +241,35 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
             kind,
         }) = self.next_job()
         {
+            stats.job_started();
             conn.progress = false;
             conn.more = false;
             stamp.set_date(&http_date());
+            let log = AccessLog::for_job(settings.access_log);
             let ctx = Ctx {
                 stamp: &stamp,
                 shutdown: Some(&shared.shutdown),
-                max_requests: self.settings.max_requests,
+                max_requests: settings.max_requests,
+                spool: Some(&spool),
+                observer: log.as_ref().map(|l| l as &dyn Observer),
+                proxies,
             };
-            if kind == JobKind::Timeout {
+            if matches!(kind, JobKind::Timeout | JobKind::Goodbye) {
+                // Idle: closed (then `close_notify`, below); else 408.
                 conn.conn.timeout(&ctx);
             }
-            self.drive(&mut conn, &ctx);
+            self.drive(&mut conn, key, &ctx);
             if conn.conn.phase() == Phase::Closed && !conn.dead {
                 conn.stream.say_goodbye();
             }
+            stats.job_finished(&conn.conn.take_tally());
             conn.conn.release(&mut self.pool);
             conn.finished = Instant::now();
-            let urgent = conn.dead || conn.more || conn.phase() == Phase::Closed;
+            // A channel body that now waits for its producer is taken back at
+            // once too: its deadline (`producer_timeout`) starts now, and no
+            // socket event may come to bring it back.
+            let urgent =
+                conn.dead || conn.more || matches!(conn.phase(), Phase::Closed | Phase::Waiting);
             let missed = Arc::clone(&conn.missed);
             if self.done.send(Done { key, conn }).is_err() {
                 return; // the event loop has ended
@@ -265,12 +338,12 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
 
     /// Moves bytes until the socket would block, the connection is done, or
     /// the round limit is reached.
-    fn drive(&mut self, c: &mut Connection, ctx: &Ctx<'_>) {
+    fn drive(&mut self, c: &mut Connection, key: usize, ctx: &Ctx<'_>) {
         // Set once a read came back short or would block: the socket is drained
         // and, being edge-triggered, will report new bytes with a new event.
         let mut drained = false;
         for _ in 0..MAX_ROUNDS {
-            if !write_out(c) {
+            if !write_out(c, &self.shared, key) {
                 c.dead = true;
                 return;
             }
@@ -278,6 +351,16 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
             // once the output has gone: no readiness would come for them.
             let held = match c.phase() {
                 Phase::Write | Phase::Closed => return,
+                Phase::Waiting => {
+                    // The client closed its side while the body waits for
+                    // its producer: taken as gone (as nginx does), so the
+                    // producer learns it now rather than at its next write.
+                    if c.peer_closed {
+                        log::debug!("{}: client closed during a channel body", c.conn.peer());
+                        c.dead = true;
+                    }
+                    return;
+                }
                 Phase::Closing => {
                     linger(c);
                     return;
@@ -287,7 +370,13 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
                 Phase::Idle | Phase::Head | Phase::Body => false,
             };
             if !held {
-                match read_in(c, &mut self.pool) {
+                let outcome = read_in(c, &mut self.pool);
+                // Before `process`: the requests just read say they are TLS.
+                if let Some(info) = c.stream.take_tls_info() {
+                    c.conn.set_tls(info);
+                    self.shared.stats.workers[self.index].tls_established();
+                }
+                match outcome {
                     ReadOutcome::Fatal => {
                         c.dead = true;
                         return;
@@ -329,9 +418,6 @@ fn read_in(c: &mut Connection, pool: &mut BufferPool) -> ReadOutcome {
                 return ReadOutcome::Got { drained: true };
             }
             Ok(n) => {
-                if let Some(info) = c.stream.take_tls_info() {
-                    c.conn.set_tls(info);
-                }
                 c.conn.advance_read(n);
                 c.progress = true;
                 got = true;
@@ -355,11 +441,47 @@ fn read_in(c: &mut Connection, pool: &mut BufferPool) -> ReadOutcome {
     }
 }
 
-/// Writes pending output until done or the socket would block; `false` if
-/// the socket failed. Output with large bodies queued goes out in one
-/// vectored write of its slices. Then what the transport holds (TLS
-/// records) goes out.
-fn write_out(c: &mut Connection) -> bool {
+/// Writes pending output, pulling streamed bodies as the socket takes them,
+/// until done, the socket would block, a channel body waits for its
+/// producer, or the job's stream budget is spent (then `more`); `false` if
+/// the socket failed.
+fn write_out(c: &mut Connection, shared: &Arc<Shared>, key: usize) -> bool {
+    let mut budget = STREAM_BUDGET;
+    loop {
+        match write_pending(c) {
+            Written::All => {}
+            Written::Blocked => return true,
+            Written::Failed => return false,
+        }
+        if c.conn.stream().is_none() {
+            return true;
+        }
+        if budget == 0 {
+            c.more = true;
+            return true;
+        }
+        match pull(c, shared, key) {
+            // Tiny messages count as 1 KiB: a fast producer shares the worker too.
+            Step::Moved(n) => budget = budget.saturating_sub(n.max(1024)),
+            Step::Stop => return true,
+            Step::Failed => return false,
+        }
+    }
+}
+
+enum Written {
+    /// Nothing is left to write now.
+    All,
+    /// The socket would block.
+    Blocked,
+    /// The socket failed.
+    Failed,
+}
+
+/// Writes the pending output (large bodies in one vectored write with the
+/// bytes around them), then what the transport still holds (sealed TLS
+/// records): `All` only once both are out.
+fn write_pending(c: &mut Connection) -> Written {
     loop {
         let mut slices = [IoSlice::new(&[]); WRITE_SLICES];
         let written = match c.conn.output_slices(&mut slices) {
@@ -367,11 +489,15 @@ fn write_out(c: &mut Connection) -> bool {
                 return match c.stream.send_pending() {
                     Ok(sent) => {
                         c.progress |= sent;
-                        true
+                        if c.stream.wants_write() {
+                            Written::Blocked
+                        } else {
+                            Written::All
+                        }
                     }
                     Err(e) => {
                         log::debug!("write error: {e}");
-                        false
+                        Written::Failed
                     }
                 };
             }
@@ -379,19 +505,116 @@ fn write_out(c: &mut Connection) -> bool {
             n => c.stream.write_vectored(&slices[..n]),
         };
         match written {
-            Ok(0) => return false,
+            Ok(0) => return Written::Failed,
             Ok(n) => {
                 c.conn.advance_write(n);
                 c.progress = true;
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Written::Blocked,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => {
                 log::debug!("write error: {e}");
-                return false;
+                return Written::Failed;
             }
         }
     }
+}
+
+enum Step {
+    /// This many bytes came from the source (into the window, or straight to
+    /// the socket).
+    Moved(usize),
+    /// Nothing to do until an event: the socket would block, the channel is
+    /// empty (parked), or the source failed (the connection is `Closed`).
+    Stop,
+    /// The socket failed.
+    #[cfg_attr(not(all(feature = "files", target_os = "linux")), allow(dead_code))]
+    Failed,
+}
+
+/// Moves the next bytes of the front streamed body from its source.
+fn pull(c: &mut Connection, shared: &Arc<Shared>, key: usize) -> Step {
+    #[cfg(all(feature = "files", target_os = "linux"))]
+    if let Some(step) = send_file(c) {
+        return step;
+    }
+    let Some(stream) = c.conn.stream() else {
+        return Step::Stop;
+    };
+    let (source, buf) = stream.parts();
+    let pulled = match source.pull(buf) {
+        Ok(Pulled::Empty) => {
+            let id = c.id;
+            let notify = c
+                .notify
+                .get_or_insert_with(|| notifier(Arc::clone(shared), key, id));
+            source.park(notify)
+        }
+        Ok(pulled) => pulled,
+        Err(e) => {
+            log::debug!("{}: response body source failed: {e}", c.conn.peer());
+            c.conn.body_failed();
+            return Step::Stop;
+        }
+    };
+    let step = match &pulled {
+        Pulled::Read(n) => Step::Moved(*n),
+        Pulled::Message(data) => Step::Moved(data.len()),
+        Pulled::End => Step::Moved(0),
+        Pulled::Empty => Step::Stop,
+    };
+    c.conn.body_pulled(pulled);
+    step
+}
+
+/// What a channel's producer calls to have the loop send this connection to
+/// a worker again.
+fn notifier(shared: Arc<Shared>, key: usize, id: u64) -> Notify {
+    Notify::new(move || shared.wake_stream(key, id))
+}
+
+/// Sends the next bytes of a file body with `sendfile`, from the page cache
+/// straight to the socket (plain TCP only; through rustix, so no `unsafe`
+/// here). `None` when this body is not for it (not a file, or chunked), the
+/// file does not support it, or the connection is TLS (whose bytes must go
+/// through rustls): then its bytes are read (positioned reads) and written.
+#[cfg(all(feature = "files", target_os = "linux"))]
+fn send_file(c: &mut Connection) -> Option<Step> {
+    let tcp = c.stream.plain()?;
+    let stream = c.conn.stream()?;
+    if !stream.is_raw() {
+        return None;
+    }
+    let want = stream.want();
+    let Source::File { file, offset } = stream.source() else {
+        return None;
+    };
+    let sent = loop {
+        match rustix::fs::sendfile(tcp, &**file, Some(offset), want) {
+            Err(rustix::io::Errno::INTR) => {}
+            other => break other,
+        }
+    };
+    Some(match sent {
+        Ok(0) => {
+            log::debug!("{}: file body shorter than announced", c.conn.peer());
+            c.conn.body_failed();
+            Step::Stop
+        }
+        Ok(n) => {
+            c.progress = true;
+            c.conn.body_sent(n);
+            Step::Moved(n)
+        }
+        Err(rustix::io::Errno::AGAIN) => Step::Stop,
+        Err(rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS | rustix::io::Errno::OPNOTSUPP) => {
+            return None;
+        }
+        Err(e) => {
+            log::debug!("{}: sendfile failed: {e}", c.conn.peer());
+            Step::Failed
+        }
+    })
 }
 
 /// Lingering close: shut down the write side so the client sees the end of

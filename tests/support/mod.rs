@@ -359,3 +359,33 @@ pub fn line_reader<R: Read + Send + 'static>(source: R) -> std::sync::mpsc::Rece
     });
     rx
 }
+
+// ---- Helpers for tests/router_example.rs and tests/todo_example.rs ----
+
+/// Runs example `name` with the argument `0` (a free port on 127.0.0.1)
+/// and reads the address from its first line, `listening on ADDR`; the
+/// child is killed when the guard is dropped. `None` (the test then skips)
+/// if the example has not been built, except under CI (`CI` set), whose
+/// plain `cargo test` builds every example: there it panics.
+pub fn spawn_example(name: &str) -> Option<(ChildGuard, SocketAddr)> {
+    let Some(bin) = example_bin(name) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "examples/{name} is not built, but `cargo test` builds it"
+        );
+        eprintln!(
+            "SKIPPED: examples/{name} not built (run `cargo build --examples` or plain `cargo test`)"
+        );
+        return None;
+    };
+    let (child, line, _lines) = spawn_until_first_line(
+        std::process::Command::new(bin)
+            .arg("0")
+            .env("RUST_LOG", "off"),
+    );
+    let addr = line
+        .strip_prefix("listening on ")
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("examples/{name}: unexpected first line {line:?}"));
+    Some((child, addr))
+}

@@ -125,6 +125,12 @@ impl<S: Read + Write> TlsStream<S> {
         !self.established && !matches!(self.state, State::Done)
     }
 
+    /// The handshake has completed (even if the connection has failed or
+    /// ended since).
+    pub fn is_established(&self) -> bool {
+        self.established
+    }
+
     /// Sealed records are waiting for the socket.
     pub fn wants_write(&self) -> bool {
         matches!(&self.state, State::Active { tls, .. } if tls.wants_write())

@@ -1,0 +1,160 @@
+//! Request bodies larger than memory should hold: the seam between the
+//! connection, which decodes bodies, and the server, which stores them.
+//!
+//! `proto` opens, writes and reads no file. The server hands
+//! [`Conn::process`](super::Conn::process) a [`Spool`] in its
+//! [`Ctx`](super::Ctx); the connection decodes body bytes into the request's
+//! in-memory body as ever, and once the body is longer than
+//! [`Spool::threshold`] it moves them, after every decoding step, to a
+//! [`SpoolWriter`] that the spool made (the server's writes an unnamed
+//! temporary file, on the worker thread). When the body is complete the
+//! writer gives back the file, which becomes the request's body
+//! ([`Request::body_reader`]). Memory per upload stays at the threshold plus
+//! one input buffer, whatever `max_body_bytes` allows; without a spool in
+//! the context (tests, the in-memory test client), every body stays in
+//! memory, as before.
+//!
+//! | rule | outcome | test |
+//! |---|---|---|
+//! | a body of at most `threshold` bytes stays in memory, one of `threshold + 1` or more is spooled (`Content-Length` and chunked alike, however the bytes are split) | `Request::is_spooled` | `spool_tests::threshold_boundary`, `spool_tests::spooled_bodies_survive_any_split` |
+//! | a `Content-Length` over `threshold` gets its spool file before `100 Continue` is sent; when that fails, 507 instead of `100 Continue` | 507 | `spool_tests::spool_fails_before_continue`, `tests/spool.rs::spool_write_error` |
+//! | a spool file that cannot be made or written (no such directory, disk full) | 507 and close | `spool_tests::write_error_mid_body`, `tests/spool.rs::spool_write_error` |
+//! | memory per body: one input buffer when `Content-Length` is over the threshold, the threshold plus one input buffer when chunked | bounded | `spool_tests::memory_stays_bounded`, `tests/large_upload.rs::upload_256_mib_with_bounded_memory` |
+//! | a body arriving slowly holds no worker between reads, spooled or not (the handler runs once it is complete) | other clients served | `tests/spool.rs::slow_uploader_holds_no_worker` |
+//! | `max_body_bytes` counts every decoded byte, spooled ones included | 413 | `spool_tests::limit_counts_spooled_bytes`, `tests/spool.rs::limits_with_a_large_max_body` |
+//! | the spool file is dropped when the request ends, also when the handler panics, and when the connection stops mid-body | file closed | `spool_tests::file_dropped_after_request_and_panic`, `tests/spool.rs::temp_file_gone_after_request_and_panic` |
+//! | `Request::body()` on a spooled body panics with a message naming `body_reader()` | 500 | `http::body_reader::tests::body_panics_for_a_spooled_body_and_names_body_reader` |
+//!
+//! [`Request::body_reader`]: crate::Request::body_reader
+
+use std::fmt;
+use std::fs::File;
+use std::io;
+use std::net::SocketAddr;
+
+use super::Error;
+use crate::http::Request;
+
+/// Where request bodies over a threshold go instead of memory; the server
+/// provides one (unnamed temporary files), `proto` only calls it.
+///
+/// ```
+/// # #[cfg(feature = "internals")] {
+/// use std::fs::File;
+/// use std::io::{self, Write};
+/// use mini_async_http::proto::{Spool, SpoolWriter};
+///
+/// /// Spools to a file in the temporary directory (a sketch: the server's
+/// /// own spool unlinks its files at once).
+/// #[derive(Debug)]
+/// struct Files;
+///
+/// #[derive(Debug)]
+/// struct OneFile(File);
+///
+/// impl Spool for Files {
+///     fn threshold(&self) -> u64 {
+///         1 << 20
+///     }
+///     fn create(&self) -> io::Result<Box<dyn SpoolWriter>> {
+///         let path = std::env::temp_dir().join("doc-spool-example");
+///         Ok(Box::new(OneFile(File::options().read(true).write(true).create(true).truncate(true).open(path)?)))
+///     }
+/// }
+///
+/// impl SpoolWriter for OneFile {
+///     fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
+///         self.0.write_all(bytes)
+///     }
+///     fn finish(self: Box<Self>) -> io::Result<File> {
+///         Ok(self.0)
+///     }
+/// }
+/// # let _ = Files.threshold();
+/// # }
+/// ```
+pub trait Spool: fmt::Debug + Sync {
+    /// Bodies longer than this many bytes are spooled; shorter ones, and one
+    /// of exactly this length, stay in memory.
+    fn threshold(&self) -> u64;
+
+    /// A new, empty place for one body.
+    ///
+    /// # Errors
+    /// It cannot be made; the client gets 507.
+    fn create(&self) -> io::Result<Box<dyn SpoolWriter>>;
+}
+
+/// One body on its way to the spool, in order.
+pub trait SpoolWriter: fmt::Debug + Send {
+    /// Appends the next bytes of the body.
+    ///
+    /// # Errors
+    /// They cannot be stored (disk full…); the client gets 507.
+    fn append(&mut self, bytes: &[u8]) -> io::Result<()>;
+
+    /// The body is complete: the file that holds it, every byte appended,
+    /// from offset 0. Read at offsets, so its position does not matter.
+    ///
+    /// # Errors
+    /// As for [`append`](Self::append).
+    fn finish(self: Box<Self>) -> io::Result<File>;
+}
+
+/// A body being spooled, in a [`Conn`](super::Conn).
+#[derive(Debug)]
+pub(crate) struct Spooling {
+    writer: Box<dyn SpoolWriter>,
+    /// Bytes appended so far.
+    len: u64,
+}
+
+impl Spooling {
+    /// Starts spooling a body.
+    pub(crate) fn start(spool: &dyn Spool, peer: SocketAddr) -> Result<Spooling, Error> {
+        match spool.create() {
+            Ok(writer) => Ok(Spooling { writer, len: 0 }),
+            Err(e) => Err(failed(peer, &e)),
+        }
+    }
+
+    /// After a decoding step: if the body is being spooled, or has just
+    /// grown over the threshold, moves its decoded bytes from memory to the
+    /// spool; once it is `done`, makes the spool file the request's body.
+    /// A body that stays in memory costs one comparison.
+    #[inline]
+    pub(crate) fn step(
+        spooling: &mut Option<Spooling>,
+        spool: &dyn Spool,
+        request: &mut Request,
+        done: bool,
+        peer: SocketAddr,
+    ) -> Result<(), Error> {
+        let current = match spooling {
+            Some(current) => current,
+            None if request.body.len() as u64 <= spool.threshold() => return Ok(()),
+            None => spooling.insert(Spooling::start(spool, peer)?),
+        };
+        if !request.body.is_empty() {
+            if let Err(e) = current.writer.append(&request.body) {
+                *spooling = None;
+                return Err(failed(peer, &e));
+            }
+            current.len += request.body.len() as u64;
+            request.body.clear();
+        }
+        if done {
+            if let Some(Spooling { writer, len }) = spooling.take() {
+                let file = writer.finish().map_err(|e| failed(peer, &e))?;
+                request.set_spooled(file, len);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Logs why a body could not be stored; the error the client sees.
+fn failed(peer: SocketAddr, e: &io::Error) -> Error {
+    log::warn!("{peer}: cannot spool the request body: {e}");
+    Error::SpoolFailed
+}

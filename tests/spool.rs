@@ -1,0 +1,308 @@
+//! Request bodies over the spool threshold, through real sockets: written to
+//! an unnamed file that is gone when the request ends (also after a panic),
+//! 507 when the file cannot be made, 413 / 100-continue / the body timeout
+//! as for bodies in memory, and a slow uploader holds no worker. The server
+//! runs in the test process, so `/proc/self/fd` shows its spool files.
+//! (The ≥ 256 MiB upload with its memory check is `tests/large_upload.rs`.)
+
+mod support;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use mini_async_http::{AIOServer, Request, Response, ResponseBuilder, ServerBuilder};
+use support::{Client, TestServer, get, pattern};
+
+/// A directory of this test's own, removed when dropped.
+struct SpoolDir(PathBuf);
+
+impl SpoolDir {
+    fn new(name: &str) -> SpoolDir {
+        let dir = std::env::temp_dir().join(format!(
+            "mini_async_http-spool-{name}-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create spool dir");
+        SpoolDir(dir.canonicalize().expect("canonical spool dir"))
+    }
+
+    /// Names in the directory (the spool's files never have one for long).
+    fn entries(&self) -> usize {
+        std::fs::read_dir(&self.0).expect("read spool dir").count()
+    }
+}
+
+impl Drop for SpoolDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Files of `dir` this process holds open (unlinked ones included: the
+/// link reads `<dir>/<name> (deleted)`).
+#[cfg(target_os = "linux")]
+fn open_in(dir: &Path) -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .expect("/proc/self/fd")
+        .filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())
+        .filter(|target| target.starts_with(dir))
+        .count()
+}
+
+/// Waits (at most 10 s) until `dir` has a file open: the server is
+/// spooling a body there.
+#[cfg(target_os = "linux")]
+fn wait_until_spooling(dir: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while open_in(dir) == 0 {
+        assert!(Instant::now() < deadline, "no spool file within 10 s");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Answers `<body_len> <spooled> <sum of bytes mod 2^32>`, read through
+/// `body_reader`.
+fn describe(req: &Request) -> Response {
+    let mut reader = req.body_reader();
+    let mut buf = vec![0; 64 * 1024];
+    let mut sum = 0u32;
+    loop {
+        let n = reader.read(&mut buf).expect("read body");
+        if n == 0 {
+            break;
+        }
+        sum = buf[..n]
+            .iter()
+            .fold(sum, |s, &b| s.wrapping_add(u32::from(b)));
+    }
+    ResponseBuilder::empty_200()
+        .body(format!("{} {} {sum}", req.body_len(), req.is_spooled()))
+        .build()
+        .unwrap()
+}
+
+fn expected(body: &[u8], spooled: bool) -> String {
+    let sum = body.iter().fold(0u32, |s, &b| s.wrapping_add(u32::from(b)));
+    format!("{} {spooled} {sum}", body.len())
+}
+
+fn builder(dir: &Path) -> ServerBuilder {
+    AIOServer::builder()
+        .workers(2)
+        .max_body_bytes(1 << 30)
+        .spool_threshold(64 * 1024)
+        .spool_dir(dir)
+}
+
+fn post_head(len: usize, extra: &str) -> String {
+    format!("POST /up HTTP/1.1\r\nHost: t\r\nContent-Length: {len}\r\n{extra}\r\n")
+}
+
+fn chunked(body: &[u8], chunk: usize) -> Vec<u8> {
+    let mut out = b"POST /up HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    for piece in body.chunks(chunk) {
+        out.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+        out.extend_from_slice(piece);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"0\r\n\r\n");
+    out
+}
+
+#[test]
+fn bodies_over_the_threshold_are_spooled_and_read_back() {
+    let dir = SpoolDir::new("read-back");
+    let server = TestServer::with(builder(&dir.0), describe);
+    let mut client = server.connect();
+    for len in [64 * 1024, 64 * 1024 + 1, 1 << 20] {
+        let body = pattern(len);
+        client.send(post_head(len, ""));
+        client.send(&body);
+        let resp = client.read_response();
+        assert_eq!(
+            resp.body_str(),
+            expected(&body, len > 64 * 1024),
+            "length {len}"
+        );
+        client.send(chunked(&body, 10_000));
+        let resp = client.read_response();
+        assert_eq!(
+            resp.body_str(),
+            expected(&body, len > 64 * 1024),
+            "chunked {len}"
+        );
+    }
+    assert_eq!(dir.entries(), 0);
+}
+
+/// Policy row (src/proto/mod.rs): a spool file that cannot be made answers
+/// 507 and closes, instead of `100 Continue` when the client waits for it,
+/// and the server goes on. The spool directory does not exist, which fails
+/// the create deterministically; a write failing mid-body (a full disk) is
+/// shown by `proto::spool_tests::write_error_mid_body` (the 507 path) and
+/// `server::spool::tests::a_full_disk_fails_the_append` (ENOSPC from
+/// `/dev/full` reaches the spool as an error).
+#[test]
+fn spool_write_error() {
+    let missing = std::env::temp_dir().join(format!(
+        "mini_async_http-no-such-dir-{}/spool",
+        std::process::id()
+    ));
+    let server = TestServer::with(builder(&missing), describe);
+    let big = pattern(200_000);
+
+    let mut client = server.connect();
+    client.send(post_head(big.len(), ""));
+    client.send(&big);
+    let resp = client.read_response();
+    assert_eq!(
+        (resp.status, resp.reason.as_str()),
+        (507, "Insufficient Storage")
+    );
+    assert_eq!(resp.header("connection"), Some("close"));
+    assert!(client.is_closed());
+
+    let mut client = server.connect();
+    client.send(post_head(big.len(), "Expect: 100-continue\r\n"));
+    let resp = client.read_response();
+    assert_eq!(resp.status, 507, "instead of 100 Continue");
+    assert!(client.is_closed());
+
+    let mut client = server.connect();
+    client.send(chunked(&big, 16_000));
+    assert_eq!(client.read_response().status, 507);
+
+    // Bodies that stay in memory are served as ever.
+    let mut client = server.connect();
+    let small = pattern(1000);
+    client.send(post_head(small.len(), ""));
+    client.send(&small);
+    assert_eq!(client.read_response().body_str(), expected(&small, false));
+}
+
+/// The spool file is open while the handler runs, never has a name in the
+/// directory, and is closed once the response is sent: after a normal
+/// response and after a handler panic (500).
+#[cfg(target_os = "linux")]
+#[test]
+fn temp_file_gone_after_request_and_panic() {
+    let dir = SpoolDir::new("gone");
+    let path = dir.0.clone();
+    let seen = Arc::new(AtomicUsize::new(usize::MAX));
+    let seen_in_handler = Arc::clone(&seen);
+    let server = TestServer::with(builder(&dir.0), move |req: &Request| {
+        let named = std::fs::read_dir(&path).unwrap().count();
+        seen_in_handler.store(open_in(&path) * 10 + named, Ordering::SeqCst);
+        assert!(
+            req.path() != "/panic",
+            "the handler panics with a spooled body"
+        );
+        describe(req)
+    });
+    let body = pattern(300_000);
+    for (target, status) in [("/up", 200), ("/panic", 500)] {
+        let mut client = server.connect();
+        client.send(post_head(body.len(), "").replace("/up", target));
+        client.send(&body);
+        let resp = client.read_response();
+        assert_eq!(resp.status, status, "{target}");
+        assert_eq!(
+            seen.load(Ordering::SeqCst),
+            10,
+            "{target}: one open file, no name"
+        );
+        assert_eq!(open_in(&dir.0), 0, "{target}: closed after the response");
+    }
+}
+
+/// `Request::body()` on a spooled body panics (it names `body_reader()`),
+/// which the server answers with 500: never an empty or short body.
+#[test]
+fn body_of_a_spooled_request_is_a_500_not_a_short_body() {
+    let dir = SpoolDir::new("body-panics");
+    let server = TestServer::with(builder(&dir.0), |req: &Request| {
+        ResponseBuilder::empty_200()
+            .body(format!("{} bytes", req.body().len()))
+            .build()
+            .unwrap()
+    });
+    let mut client = server.connect();
+    let body = pattern(100_000);
+    client.send(post_head(body.len(), ""));
+    client.send(&body);
+    assert_eq!(client.read_response().status, 500);
+}
+
+/// With `max_body_bytes` at gigabytes: a `Content-Length` over it is 413
+/// before anything is read (and instead of `100 Continue`); under it,
+/// `100 Continue` then the spooled body; chunks past the limit are 413.
+#[test]
+fn limits_with_a_large_max_body() {
+    let dir = SpoolDir::new("limits");
+    let server = TestServer::with(builder(&dir.0).max_body_bytes(8 << 30), describe);
+
+    let mut client = server.connect();
+    client.send(post_head(9 << 30, "Expect: 100-continue\r\n"));
+    assert_eq!(client.read_response().status, 413);
+
+    let mut client = server.connect();
+    let body = pattern(1 << 20);
+    client.send(post_head(body.len(), "Expect: 100-continue\r\n"));
+    assert_eq!(client.read_response().status, 100);
+    client.send(&body);
+    assert_eq!(client.read_response().body_str(), expected(&body, true));
+
+    let small = TestServer::with(builder(&dir.0).max_body_bytes(1 << 20), describe);
+    let mut client = small.connect();
+    // A little over the limit, so that what follows the 413 is soon read
+    // and discarded by the lingering close.
+    client.send(chunked(&pattern((1 << 20) + 200_000), 100_000));
+    assert_eq!(client.read_response().status, 413);
+    assert_eq!(dir.entries(), 0);
+}
+
+/// A body that stops arriving while it is being spooled gets 408 after the
+/// body timeout, and its file is closed.
+#[test]
+fn body_timeout_while_spooling() {
+    let dir = SpoolDir::new("timeout");
+    let server = TestServer::with(
+        builder(&dir.0).body_timeout(Duration::from_millis(300)),
+        describe,
+    );
+    let mut client = server.connect();
+    client.send(post_head(1 << 20, ""));
+    client.send(pattern(200_000));
+    // The header timeout is 10 s: a 408 this soon is the body timeout, in
+    // the body phase, where the spool file was made with the head.
+    assert_eq!(client.read_response().status, 408);
+    #[cfg(target_os = "linux")]
+    assert_eq!(open_in(&dir.0), 0);
+}
+
+/// With one worker, a client that sends half of a spooled body and stops
+/// holds no worker: another client is answered meanwhile, and the upload
+/// completes once the rest arrives.
+#[test]
+fn slow_uploader_holds_no_worker() {
+    let dir = SpoolDir::new("slow");
+    let server = TestServer::with(builder(&dir.0).workers(1), describe);
+    let body = pattern(1 << 20);
+    let mut slow = server.connect();
+    slow.send(post_head(body.len(), ""));
+    slow.send(&body[..body.len() / 2]);
+    #[cfg(target_os = "linux")]
+    wait_until_spooling(&dir.0);
+
+    let mut other = Client::connect(server.addr);
+    other.send(get("/other"));
+    let resp = other.read_response();
+    assert_eq!(resp.body_str(), expected(&[], false));
+
+    slow.send(&body[body.len() / 2..]);
+    assert_eq!(slow.read_response().body_str(), expected(&body, true));
+}
