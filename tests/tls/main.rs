@@ -1,22 +1,26 @@
-//! HTTPS with real clients: `ureq` and rustls for ordinary requests, raw
-//! TCP for the edge cases of the TLS policy (`src/server/tls/mod.rs`).
+//! HTTPS with real clients: `ureq` and rustls for ordinary requests and
+//! streamed bodies, raw TCP for the edge cases of the TLS policy
+//! (`src/server/tls/mod.rs`), and the TLS counters of the metrics.
 //! Certificates are made here with `rcgen`; no key is checked in.
 
 #[path = "../support/mod.rs"]
 mod support;
 
+mod bodies;
 mod handshake;
+mod metrics;
 mod requests;
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use mini_async_http::rustls::pki_types::{CertificateDer, ServerName};
 use mini_async_http::rustls::{
     self, ClientConfig, ClientConnection, RootCertStore, StreamOwned, SupportedProtocolVersion,
 };
-use mini_async_http::{Request, Response, ResponseBuilder, ServerBuilder, TlsConfig};
+use mini_async_http::{Metrics, Request, Response, ResponseBuilder, ServerBuilder, TlsConfig};
 use support::{IO_TIMEOUT, RawResponse, TestServer};
 
 /// A self-signed certificate and its key.
@@ -230,4 +234,18 @@ fn read_until_closed(tcp: &mut TcpStream) -> Vec<u8> {
         }
     }
     panic!("connection not closed");
+}
+
+/// The server's metrics once `done` holds for them, or after `IO_TIMEOUT`
+/// (the loop counts a close just before the socket goes, so a client may
+/// see the close first).
+fn metrics_when(server: &TestServer, done: impl Fn(&Metrics) -> bool) -> Metrics {
+    let deadline = Instant::now() + IO_TIMEOUT;
+    loop {
+        let m = server.handle.metrics();
+        if done(&m) || Instant::now() >= deadline {
+            return m;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }

@@ -11,7 +11,7 @@ use mini_async_http::rustls::{self, HandshakeKind, version};
 use mini_async_http::{AIOServer, Request, Response, ResponseBuilder, TlsConfig};
 
 use crate::support::{IO_TIMEOUT, TestServer, get, ms, pattern};
-use crate::{Cert, TlsClient, client, client_config, local_cert, serve, tls_echo};
+use crate::{Cert, TlsClient, client, client_config, local_cert, metrics_when, serve, tls_echo};
 
 const BIG: usize = 3 << 20;
 
@@ -162,6 +162,15 @@ fn close_notify_at_connection_close() {
         idle.read_end().expect("close_notify at the idle timeout"),
         0
     );
+    // Counted under the loop's reasons, after the worker's close_notify.
+    let m = metrics_when(&server, |m| {
+        m.closes.not_keep_alive + m.closes.timeout + m.closes.error >= 2
+    });
+    assert_eq!((m.closes.not_keep_alive, m.closes.timeout), (1, 1));
+    assert_eq!(
+        (m.timeouts.idle, m.closes.error, m.closes.client_closed),
+        (1, 0, 0)
+    );
 }
 
 #[test]
@@ -198,6 +207,9 @@ fn close_notify_at_shutdown() {
             .expect("close_notify after the last response"),
         0
     );
+    let m = metrics_when(&server, |m| m.closes.shutdown + m.closes.timeout >= 2);
+    assert_eq!((m.closes.shutdown, m.closes.timeout), (2, 0));
+    assert_eq!((m.closes.error, m.closes.client_closed), (0, 0));
     server.stop();
 }
 

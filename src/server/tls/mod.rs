@@ -10,7 +10,7 @@
 //!
 //! # TLS policy
 //!
-//! | rule | what the client gets | test (`tests/tls.rs` unless said) |
+//! | rule | what the client gets | test (`tests/tls/` unless said) |
 //! |---|---|---|
 //! | TLS 1.3 and 1.2 only; a TLS 1.0 or 1.1 `ClientHello` | `protocol_version` alert, closed | `tls10_client_hello_is_refused` |
 //! | rustls's default suites: AEAD with forward secrecy only; a TLS 1.2 hello offering only RSA key exchange or CBC | `handshake_failure` alert, closed | `tls12_suites_without_forward_secrecy_or_aead_are_refused` |
@@ -26,6 +26,10 @@
 //! | `Connection: close`, the idle timeout, shutdown | `close_notify`, then TCP close | `close_notify_at_connection_close`, `close_notify_at_shutdown` |
 //! | session resumption | TLS 1.3 tickets (the provider's rotating ticketer), TLS 1.2 tickets or a 512-entry session cache | `resumption_resumes` |
 //! | SNI | the certificate of that name, else the default one | `sni_picks_the_certificate` |
+//! | a file body ([`Body::file`](crate::Body::file)) | its bytes through rustls, read with positioned reads (`sendfile` is for plain TCP only) | `file_body_over_tls` |
+//! | a channel body ([`Body::channel`](crate::Body::channel)) | parked without a worker while its producer is silent, woken when it sends; the producer is told when the client leaves | `channel_body_over_tls` |
+//! | handshake outcomes | [`Metrics::tls_handshakes`](crate::Metrics::tls_handshakes) counts completed ones; every TLS connection closed before completing one (alert, plain HTTP, client gone, deadline, shutdown) counts in `tls_handshake_failures` | `handshakes_are_counted` |
+//! | closes by the loop (idle timeout, shutdown) | `close_notify` from a worker, counted under the loop's reason (`timeout`, `shutdown`) | `close_notify_at_connection_close`, `close_notify_at_shutdown` |
 //! | unreadable or bad certificate or key | `io::Error` naming the file, at bind or reload (the old configuration stays) | `bad_files_name_the_file`, `reload_keeps_the_old_config_on_error` |
 //!
 //! Lessons taken: RUSTSEC-2024-0341 (a handshake that trickles must not hold
