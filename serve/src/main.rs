@@ -9,6 +9,12 @@
 //! directory listings on, prints `listening on http://ADDR` once the socket
 //! is bound, and drains and exits on SIGINT or SIGTERM (a second signal
 //! exits at once).
+//!
+//! HTTPS: `--tls-cert FILE --tls-key FILE` (prints `listening on
+//! https://ADDR`; SIGHUP reloads the certificate), `--redirect-http ADDR`
+//! answers plain HTTP there with 308 to https (see `tls.rs`).
+
+mod tls;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +41,8 @@ struct Args {
     /// Directory to serve.
     #[arg(default_value = ".")]
     dir: PathBuf,
+    #[command(flatten)]
+    tls: tls::TlsArgs,
 }
 
 /// A header field value: visible ASCII, space and tab only.
@@ -71,14 +79,20 @@ fn run(args: &Args) -> Result<(), String> {
         || std::thread::available_parallelism().map_or(2, usize::from),
         usize::from,
     );
-    let mut server = AIOServer::builder()
-        .workers(workers)
+    let builder = args.tls.apply(AIOServer::builder().workers(workers));
+    let mut server = builder
         .bind(args.addr.as_str(), files.into_fn())
         .map_err(|e| format!("{}: {e}", args.addr))?;
     server
         .shutdown_on_signals()
         .map_err(|e| format!("signal handlers: {e}"))?;
-    println!("listening on http://{}", server.local_addr());
+    let https = args.tls.start(&server)?;
+    println!(
+        "listening on {}://{}",
+        args.tls.scheme(),
+        server.local_addr()
+    );
+    https.announce();
     server.start();
     Ok(())
 }
@@ -112,5 +126,30 @@ mod tests {
         assert_eq!(args.dir, PathBuf::from("public"));
         assert!(Args::try_parse_from(["serve", "--workers", "0"]).is_err());
         assert!(Args::try_parse_from(["serve", "--cache-control", "a\nb"]).is_err());
+    }
+
+    #[test]
+    fn tls_arguments() {
+        let args = Args::try_parse_from(["serve"]).unwrap();
+        assert_eq!(args.tls.scheme(), "http");
+        let args = Args::try_parse_from([
+            "serve",
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+            "--redirect-http",
+            "0.0.0.0:80",
+        ])
+        .unwrap();
+        assert_eq!(args.tls.scheme(), "https");
+        assert_eq!(args.tls.redirect_http.as_deref(), Some("0.0.0.0:80"));
+        for half in [
+            &["serve", "--tls-cert", "c.pem"][..],
+            &["serve", "--tls-key", "k.pem"],
+            &["serve", "--redirect-http", "0.0.0.0:80"],
+        ] {
+            assert!(Args::try_parse_from(half).is_err(), "{half:?}");
+        }
     }
 }
