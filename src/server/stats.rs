@@ -14,8 +14,10 @@
 //! a worker takes the connection's [`Tally`] (plain numbers that `proto`
 //! fills as it answers) and adds it to its block, so `proto` never sees a
 //! server type. The event loop counts what only it sees: accepts, closes
-//! and their reasons, deadlines, the connection limit, and jobs handed out
-//! (jobs queued = handed out − taken by a worker).
+//! and their reasons, deadlines, the connection limit, jobs handed out
+//! (jobs queued = handed out − taken by a worker), and TLS connections
+//! closed before their handshake completed (every close passes through it;
+//! the worker that completes a handshake counts that).
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
