@@ -26,7 +26,7 @@
 //! | serve files | [`Files`] (feature `files`): validators, conditionals, ranges, listings, precompressed siblings, strict containment |
 //! | anything that answers | [`Handler`] (closures, routers, `Files`, your types) and [`IntoResponse`] |
 //! | test without a socket | [`test::TestClient`]: the server's own parser and encoder, in memory |
-//! | HTTPS | `TlsConfig` and `ServerBuilder::tls` (feature `tls`) |
+//! | HTTPS | [`TlsConfig`] and [`ServerBuilder::tls`] (feature `tls`), [`ServerHandle::reload_tls`] |
 //! | operate | [`Metrics`] ([`ServerHandle::metrics`], Prometheus text), [`ServerBuilder::access_log`], [`ServerBuilder::reuse_port`], [`AIOServer::from_listener`] |
 //!
 //! The README (on the repository's front page, and below in the
@@ -72,7 +72,16 @@ pub use http::{
 pub use http::{BodySender, Disconnected, TrySendError};
 #[cfg(feature = "router")]
 pub use router::{Next, RouteError, Router, RouterBuilder};
+/// rustls, as this crate uses it (for [`TlsConfig::from_rustls`]).
+#[cfg(feature = "tls")]
+pub use rustls;
+#[cfg(feature = "tls")]
+pub use server::TlsConfig;
 pub use server::{AIOServer, ServerBuilder, ServerHandle};
+/// The TLS transport, for the fuzz targets (not a stable API).
+#[cfg(all(feature = "tls", feature = "internals"))]
+#[doc(hidden)]
+pub use server::{PLAIN_HTTP_400, TlsStream};
 
 #[cfg(feature = "files")]
 pub use files::Files;

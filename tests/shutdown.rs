@@ -335,7 +335,10 @@ fn drain_under_load_answers_what_it_has_read_and_closes_idle_first() {
     let mut single = Client::connect(server.addr);
     single.send(get("/block"));
     gate.entered.recv_timeout(WAIT).expect("handler not called");
-    let mut queued: Vec<Client> = (0..3)
+    // Two: the loop parks once two jobs wait for a worker ("Backlog" in
+    // src/server/event_loop.rs), so the events of a third connection, if
+    // they came in a later poll, would wait there for a deadline (10 s).
+    let mut queued: Vec<Client> = (0..2)
         .map(|i| {
             let mut c = Client::connect(server.addr);
             c.send(get(&format!("/q{i}/1")) + &get(&format!("/q{i}/2")));
@@ -343,7 +346,7 @@ fn drain_under_load_answers_what_it_has_read_and_closes_idle_first() {
         })
         .collect();
     let until = Instant::now() + WAIT;
-    while server.handle.metrics().jobs_queued < 3 {
+    while server.handle.metrics().jobs_queued < 2 {
         assert!(Instant::now() < until, "connections not queued");
         thread::sleep(ms(5)); // polls the counter, bounded above
     }
@@ -372,6 +375,6 @@ fn drain_under_load_answers_what_it_has_read_and_closes_idle_first() {
     }
     assert!(server.stopped_within(WAIT), "start() did not return");
     let m = server.handle.metrics();
-    assert_eq!(m.responses.success, 3 + 3 + 1 + 6);
+    assert_eq!(m.responses.success, 3 + 3 + 1 + 4);
     assert!(m.closes.shutdown >= 3, "{:?}", m.closes);
 }

@@ -13,6 +13,8 @@
 //! - a 4xx/5xx rejection says `Connection: close` and nothing follows it;
 //! - at the end (input closed, output drained) the connection is `Closed`.
 
+pub mod tls;
+
 use std::cell::RefCell;
 
 use std::sync::LazyLock;

@@ -23,8 +23,14 @@
 //!
 //! `tests/e2e/files.sh` (curl) and `tests/e2e/browser.sh` (headless
 //! Chromium) drive the same binary from outside.
+//!
+//! HTTPS: `--tls-cert FILE --tls-key FILE` (prints `listening on
+//! https://ADDR`; SIGHUP reloads the certificate), `--redirect-http ADDR`
+//! answers plain HTTP there with 308 to https (see `tls.rs`; tested by
+//! `serve/tests/tls.rs`).
 
 mod stderr_log;
+mod tls;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -56,6 +62,8 @@ struct Args {
     /// Directory to serve.
     #[arg(default_value = ".")]
     dir: PathBuf,
+    #[command(flatten)]
+    tls: tls::TlsArgs,
 }
 
 /// A header field value: visible ASCII, space and tab only.
@@ -93,24 +101,26 @@ fn run(args: &Args) -> Result<(), String> {
         || std::thread::available_parallelism().map_or(2, usize::from),
         usize::from,
     );
-    let mut server = AIOServer::builder()
-        .workers(workers)
+    let builder = args.tls.apply(AIOServer::builder().workers(workers));
+    let mut server = builder
         .access_log(!args.quiet)
         .bind(args.addr.as_str(), files.into_fn())
         .map_err(|e| format!("{}: {e}", args.addr))?;
     server
         .shutdown_on_signals()
         .map_err(|e| format!("signal handlers: {e}"))?;
-    announce(server.local_addr()).map_err(|e| format!("stdout: {e}"))?;
+    let https = args.tls.start(&server)?;
+    announce(args.tls.scheme(), server.local_addr()).map_err(|e| format!("stdout: {e}"))?;
+    https.announce();
     server.start();
     Ok(())
 }
 
 /// Prints the address once bound, flushed at once: a script or a test waits
 /// for this line (with `--addr 127.0.0.1:0`, it names the port).
-fn announce(addr: SocketAddr) -> std::io::Result<()> {
+fn announce(scheme: &str, addr: SocketAddr) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    writeln!(out, "listening on http://{addr}")?;
+    writeln!(out, "listening on {scheme}://{addr}")?;
     out.flush()
 }
 
@@ -146,5 +156,30 @@ mod tests {
         assert_eq!(args.dir, PathBuf::from("public"));
         assert!(Args::try_parse_from(["serve", "--workers", "0"]).is_err());
         assert!(Args::try_parse_from(["serve", "--cache-control", "a\nb"]).is_err());
+    }
+
+    #[test]
+    fn tls_arguments() {
+        let args = Args::try_parse_from(["serve"]).unwrap();
+        assert_eq!(args.tls.scheme(), "http");
+        let args = Args::try_parse_from([
+            "serve",
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+            "--redirect-http",
+            "0.0.0.0:80",
+        ])
+        .unwrap();
+        assert_eq!(args.tls.scheme(), "https");
+        assert_eq!(args.tls.redirect_http.as_deref(), Some("0.0.0.0:80"));
+        for half in [
+            &["serve", "--tls-cert", "c.pem"][..],
+            &["serve", "--tls-key", "k.pem"],
+            &["serve", "--redirect-http", "0.0.0.0:80"],
+        ] {
+            assert!(Args::try_parse_from(half).is_err(), "{half:?}");
+        }
     }
 }

@@ -257,6 +257,20 @@ fn read_at(file: &File, buf: &mut [u8], pos: u64) -> io::Result<usize> {
     std::os::windows::fs::FileExt::seek_read(file, buf, pos)
 }
 
+/// A request whose body is in a temporary file, as the server makes it for a
+/// body over `spool_threshold` (for the tests of what reads bodies).
+#[cfg(test)]
+pub(crate) fn spooled(content_type: &str, body: &str, tag: &str) -> Request {
+    let path = std::env::temp_dir().join(format!("{tag}-spooled-{}", std::process::id()));
+    std::fs::write(&path, body).unwrap();
+    let file = File::open(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    Request::new(crate::Method::Post, "/")
+        .with_header("Content-Type", content_type)
+        .with_body_file(file)
+        .unwrap()
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

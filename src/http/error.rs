@@ -120,6 +120,27 @@ impl IntoResponse for HttpError {
 /// A response the handler built but [`ResponseBuilder::build`](crate::ResponseBuilder::build)
 /// refused is the server's fault: 500. The client gets no details (they
 /// describe the handler, not the request); they are logged at `error` level.
+/// `From<$error> for HttpError` and `IntoResponse for $error`, for an error
+/// that knows its status (`status()`) and says what went wrong (`Display`):
+/// the client gets that status with the message as plain text.
+macro_rules! status_error {
+    ($error:ty) => {
+        impl From<$error> for $crate::HttpError {
+            fn from(error: $error) -> $crate::HttpError {
+                $crate::HttpError::new(error.status(), error.to_string())
+            }
+        }
+
+        impl $crate::IntoResponse for $error {
+            fn into_response(self) -> $crate::Response {
+                $crate::HttpError::from(self).into_response()
+            }
+        }
+    };
+}
+#[cfg_attr(not(any(feature = "router", feature = "json")), allow(unused_imports))]
+pub(crate) use status_error;
+
 impl From<BuildError> for HttpError {
     fn from(error: BuildError) -> HttpError {
         log::error!("handler's response refused: {error}");

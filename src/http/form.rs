@@ -17,9 +17,9 @@ use std::borrow::Cow;
 use std::error::Error;
 use std::fmt;
 
+use super::Request;
 use super::media_type::content_type_is;
 use super::query::decode_pairs;
-use super::{HttpError, IntoResponse, Request, Response};
 
 impl Request {
     /// The `(name, value)` pairs of an `application/x-www-form-urlencoded`
@@ -32,7 +32,7 @@ impl Request {
     /// name or value is not UTF-8 once decoded; [`FormError::TooLarge`]
     /// (413) when the body was spooled to a file (over the server's
     /// `spool_threshold`). Both convert into an
-    /// [`HttpError`] for `?`.
+    /// [`HttpError`](crate::HttpError) for `?`.
     ///
     /// ```
     /// use mini_async_http::{FormError, Method, Request};
@@ -111,22 +111,13 @@ impl fmt::Display for FormError {
 
 impl Error for FormError {}
 
-impl From<FormError> for HttpError {
-    fn from(error: FormError) -> HttpError {
-        HttpError::new(error.status(), error.to_string())
-    }
-}
-
-impl IntoResponse for FormError {
-    fn into_response(self) -> Response {
-        HttpError::from(self).into_response()
-    }
-}
+super::error::status_error!(FormError);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::Method;
+    use crate::{HttpError, IntoResponse};
 
     fn post(content_type: &str, body: &str) -> Request {
         Request::new(Method::Post, "/")
@@ -230,22 +221,10 @@ mod tests {
         assert_eq!(raw.form().unwrap_err().into_response().status(), 400);
     }
 
-    /// A request whose body is in a temporary file, as the server makes it
-    /// for a body over `spool_threshold`.
-    fn spooled(content_type: &str, body: &str, tag: &str) -> Request {
-        let path = std::env::temp_dir().join(format!("{tag}-spooled-{}", std::process::id()));
-        std::fs::write(&path, body).unwrap();
-        let file = std::fs::File::open(&path).unwrap();
-        std::fs::remove_file(&path).unwrap();
-        Request::new(Method::Post, "/")
-            .with_header("Content-Type", content_type)
-            .with_body_file(file)
-            .unwrap()
-    }
-
     #[test]
     fn spooled_body_is_413() {
-        let req = spooled("application/x-www-form-urlencoded", "a=1", "form");
+        let req =
+            crate::http::body_reader::spooled("application/x-www-form-urlencoded", "a=1", "form");
         assert_eq!(req.form(), Err(FormError::TooLarge));
         assert_eq!(req.form().unwrap_err().into_response().status(), 413);
     }

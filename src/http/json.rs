@@ -10,7 +10,7 @@
 //! | a body spooled to a file (over `spool_threshold`) | 413 | `spooled_body_is_413` |
 //! | nesting deeper than `serde_json`'s recursion limit (128) | 400, without overflowing a 2 MiB stack | `deep_nesting_is_400_not_a_stack_overflow` |
 //! | `ResponseBuilder::json` writes `Content-Type: application/json` and the compact serialization | — | `json_response_body_and_content_type` |
-//! | a value that fails to serialize (e.g. a map with non-string keys) | `BuildError::Serialize` from `build()`, a 500 as an [`HttpError`] | `serialize_error_surfaces_from_build` |
+//! | a value that fails to serialize (e.g. a map with non-string keys) | `BuildError::Serialize` from `build()`, a 500 as an [`HttpError`](crate::HttpError) | `serialize_error_surfaces_from_build` |
 //!
 //! JSON is UTF-8 (RFC 8259 §8.1); a `charset` parameter is not looked at.
 //! `serde_json`'s recursion limit stays on (the crate's `unbounded_depth`
@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::error::Category;
 
 use super::media_type::content_type_is;
-use super::{BuildError, HttpError, IntoResponse, Request, Response, ResponseBuilder};
+use super::{BuildError, Request, ResponseBuilder};
 
 impl Request {
     /// The body as JSON, deserialized into `T` (which may borrow strings
@@ -34,7 +34,7 @@ impl Request {
     /// [`JsonError::UnsupportedMediaType`] (415) unless the `Content-Type`
     /// is `application/json` or `application/*+json`;
     /// [`JsonError::Syntax`] or [`JsonError::Data`] (400) when the body is
-    /// not JSON or not a `T`. All convert into an [`HttpError`] for `?`.
+    /// not JSON or not a `T`. All convert into an [`HttpError`](crate::HttpError) for `?`.
     ///
     /// ```
     /// use mini_async_http::{JsonError, Method, Request};
@@ -84,7 +84,7 @@ impl ResponseBuilder {
     /// A value that cannot be serialized (a map with keys that are not
     /// strings, a `Serialize` impl that fails) makes [`build`](Self::build)
     /// fail with [`BuildError::Serialize`], which is a 500 as an
-    /// [`HttpError`].
+    /// [`HttpError`](crate::HttpError).
     ///
     /// ```
     /// use mini_async_http::ResponseBuilder;
@@ -160,22 +160,13 @@ impl fmt::Display for JsonError {
 
 impl Error for JsonError {}
 
-impl From<JsonError> for HttpError {
-    fn from(error: JsonError) -> HttpError {
-        HttpError::new(error.status(), error.to_string())
-    }
-}
-
-impl IntoResponse for JsonError {
-    fn into_response(self) -> Response {
-        HttpError::from(self).into_response()
-    }
-}
+super::error::status_error!(JsonError);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::Method;
+    use crate::{HttpError, IntoResponse};
     use serde_json::Value;
     use std::collections::BTreeMap;
 
@@ -346,22 +337,9 @@ mod tests {
         assert_eq!(HttpError::from(error).into_response().status(), 500);
     }
 
-    /// A request whose body is in a temporary file, as the server makes it
-    /// for a body over `spool_threshold`.
-    fn spooled(content_type: &str, body: &str, tag: &str) -> Request {
-        let path = std::env::temp_dir().join(format!("{tag}-spooled-{}", std::process::id()));
-        std::fs::write(&path, body).unwrap();
-        let file = std::fs::File::open(&path).unwrap();
-        std::fs::remove_file(&path).unwrap();
-        Request::new(Method::Post, "/")
-            .with_header("Content-Type", content_type)
-            .with_body_file(file)
-            .unwrap()
-    }
-
     #[test]
     fn spooled_body_is_413() {
-        let req = spooled("application/json", "{}", "json");
+        let req = crate::http::body_reader::spooled("application/json", "{}", "json");
         assert!(matches!(req.json::<Value>(), Err(JsonError::TooLarge)));
         assert_eq!(HttpError::from(JsonError::TooLarge).status(), 413);
     }

@@ -55,6 +55,7 @@ pub use method::Method;
 #[cfg(feature = "router")]
 pub use query::QueryError;
 pub use request::Request;
+pub(crate) use request::TlsInfo;
 pub(crate) use request::path_len;
 #[allow(unused_imports)] // used by the router
 pub(crate) use request::{Param, ParamValue, RouteLevel, RouteSlot};

@@ -27,7 +27,7 @@ use std::str::Utf8Error;
 
 use percent_encoding::percent_decode;
 
-use super::{HttpError, IntoResponse, Request, Response};
+use super::Request;
 
 /// Decoded `(name, value)` pairs, borrowed from the input where nothing had
 /// to be decoded.
@@ -71,7 +71,7 @@ impl Request {
     /// but refusing a name or value that is not UTF-8 once decoded.
     ///
     /// # Errors
-    /// [`QueryError::InvalidUtf8`] (a 400 as an [`HttpError`]).
+    /// [`QueryError::InvalidUtf8`] (a 400 as an [`HttpError`](crate::HttpError)).
     ///
     /// ```
     /// use mini_async_http::{Method, QueryError, Request};
@@ -126,17 +126,7 @@ impl fmt::Display for QueryError {
 
 impl Error for QueryError {}
 
-impl From<QueryError> for HttpError {
-    fn from(error: QueryError) -> HttpError {
-        HttpError::new(error.status(), error.to_string())
-    }
-}
-
-impl IntoResponse for QueryError {
-    fn into_response(self) -> Response {
-        HttpError::from(self).into_response()
-    }
-}
+super::error::status_error!(QueryError);
 
 /// `input` as `application/x-www-form-urlencoded` pairs, failing on the
 /// first name or value that is not UTF-8 once decoded. Splits exactly as
@@ -179,6 +169,7 @@ fn decode(part: &[u8]) -> Result<Cow<'_, str>, Utf8Error> {
 mod tests {
     use super::*;
     use crate::Method;
+    use crate::{HttpError, IntoResponse};
 
     fn get(target: &str) -> Request {
         Request::new(Method::Get, target)

@@ -82,6 +82,17 @@ pub struct Request {
     pub(crate) route: RouteSlot,
     /// The client named by a trusted proxy (`None`: the peer is the client).
     pub(crate) client_ip: Option<IpAddr>,
+    /// The TLS session the request came over (set by the server for each
+    /// request of a TLS connection); `None` over plain TCP.
+    pub(crate) tls: Option<TlsInfo>,
+}
+
+/// What a request knows of the TLS session it came over (no rustls type:
+/// the server fills it in).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct TlsInfo {
+    /// The name the client asked for by SNI, in lower case.
+    pub(crate) server_name: Option<Arc<str>>,
 }
 
 /// What a router matched, appended level by level (a mount, then the
@@ -179,6 +190,7 @@ impl Request {
             spooled: None,
             peer_addr: SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
             route: RouteSlot::default(),
+            tls: None,
             client_ip: None,
         }
     }
@@ -233,6 +245,23 @@ impl Request {
     #[must_use]
     pub fn with_peer_addr(mut self, peer_addr: SocketAddr) -> Request {
         self.peer_addr = peer_addr;
+        self
+    }
+
+    /// Marks the request as received over TLS, with the SNI name the client
+    /// sent (`None` if it sent none), as the server does for HTTPS.
+    ///
+    /// ```
+    /// use mini_async_http::{Method, Request};
+    /// let req = Request::new(Method::Get, "/").with_tls(Some("example.com"));
+    /// assert!(req.is_tls());
+    /// assert_eq!(req.tls_server_name(), Some("example.com"));
+    /// ```
+    #[must_use]
+    pub fn with_tls(mut self, server_name: Option<&str>) -> Request {
+        self.tls = Some(TlsInfo {
+            server_name: server_name.map(Arc::from),
+        });
         self
     }
 
@@ -347,6 +376,31 @@ impl Request {
     #[must_use]
     pub fn peer_addr(&self) -> SocketAddr {
         self.peer_addr
+    }
+
+    /// Whether the request came over TLS (HTTPS).
+    ///
+    /// ```
+    /// use mini_async_http::{Method, Request};
+    /// assert!(!Request::new(Method::Get, "/").is_tls());
+    /// ```
+    #[must_use]
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// The server name the client asked for in its TLS handshake (SNI), in
+    /// lower case; `None` over plain TCP or when the client sent none (as
+    /// when it connects to an IP address).
+    ///
+    /// ```
+    /// use mini_async_http::{Method, Request};
+    /// let req = Request::new(Method::Get, "/").with_tls(None);
+    /// assert_eq!(req.tls_server_name(), None);
+    /// ```
+    #[must_use]
+    pub fn tls_server_name(&self) -> Option<&str> {
+        self.tls.as_ref()?.server_name.as_deref()
     }
 
     /// The path parameter `name` of the route that matched, percent-decoded;

@@ -88,7 +88,7 @@ use super::output::{Output, Stream, splice};
 use super::parse::{self, BodyLength, Head, Limits};
 use super::spool::{Spool, Spooling};
 use super::tally::{Observer, Tally};
-use crate::http::{Handler, Method, Pulled, Request, Response, TrustedProxies, Version};
+use crate::http::{Handler, Method, Pulled, Request, Response, TlsInfo, TrustedProxies, Version};
 
 /// Size of a new input buffer.
 pub const INITIAL_INPUT: usize = 8 * 1024;
@@ -271,6 +271,9 @@ pub struct Conn {
     limits: Limits,
     /// Handed to every request as its `peer_addr`.
     peer: SocketAddr,
+    /// Handed to every request: the TLS session, if the server's transport
+    /// has one (set once the handshake is done).
+    tls: Option<TlsInfo>,
     /// `None` while idle: an idle connection holds no buffer.
     bufs: Option<Box<Buffers>>,
     reading: Reading,
@@ -311,6 +314,7 @@ impl Conn {
         Conn {
             limits,
             peer,
+            tls: None,
             bufs: None,
             reading: Reading::Head,
             scanned: 0,
@@ -331,6 +335,13 @@ impl Conn {
     #[must_use]
     pub fn peer(&self) -> SocketAddr {
         self.peer
+    }
+
+    /// The connection runs over TLS: its requests say so
+    /// ([`Request::is_tls`]).
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    pub(crate) fn set_tls(&mut self, info: TlsInfo) {
+        self.tls = Some(info);
     }
 
     /// Whether input is waiting that [`process`](Self::process) left alone
@@ -684,6 +695,7 @@ impl Conn {
             return Ok(None);
         };
         bufs.request.peer_addr = self.peer;
+        bufs.request.tls.clone_from(&self.tls);
         bufs.start += head.len;
         self.scanned = 0;
         self.next_check = 0;

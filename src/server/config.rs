@@ -38,6 +38,7 @@ use crate::{ForwardedHeader, IntoResponse, Request, Response};
 /// | [`reuse_port`](Self::reuse_port) | `false` | `SO_REUSEPORT`: several processes may bind the port |
 /// | [`trusted_proxies`](Self::trusted_proxies) | none | whose forwarding header names the client ([`Request::client_ip`]) |
 /// | [`forwarded_header`](Self::forwarded_header) | `X-Forwarded-For` | which header trusted proxies set |
+/// | `tls` (feature `tls`) | off | HTTPS with these certificates; the handshake counts against the header timeout |
 ///
 /// The header timeout runs from accept for the first request and from the
 /// first byte of the head for the next ones; between requests the idle
@@ -91,6 +92,8 @@ pub struct ServerBuilder {
     /// The first server bound from this builder (or a clone), for the
     /// builder's metrics handlers.
     pub(crate) metrics: Arc<OnceLock<Arc<Shared>>>,
+    #[cfg(feature = "tls")]
+    pub(crate) tls: Option<super::TlsConfig>,
 }
 
 impl Default for ServerBuilder {
@@ -116,6 +119,8 @@ impl Default for ServerBuilder {
             proxies: TrustedProxies::default(),
             proxies_error: None,
             metrics: Arc::default(),
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
@@ -448,7 +453,8 @@ impl ServerBuilder {
     ///
     /// # Errors
     /// `workers` is 0, a setter was given bad input, or a thread or the
-    /// poller cannot be made.
+    /// poller cannot be made; with [`tls`](Self::tls), the errors of
+    /// [`TlsConfig::load`](crate::TlsConfig::load).
     ///
     /// ```
     /// use mini_async_http::{AIOServer, ResponseBuilder};
@@ -467,12 +473,30 @@ impl ServerBuilder {
         AIOServer::from_std_listener(&self, listener, handler)
     }
 
+    /// Serves HTTPS: every connection speaks TLS with this configuration
+    /// (see [`TlsConfig`](crate::TlsConfig) for its defaults). Its files
+    /// are read by [`bind`](Self::bind) (and [`listen`](Self::listen)),
+    /// which fails with an error naming the file if one is bad.
+    ///
+    /// ```no_run
+    /// use mini_async_http::{AIOServer, TlsConfig};
+    /// let builder = AIOServer::builder().tls(TlsConfig::from_pem_files("cert.pem", "key.pem"));
+    /// # let _ = builder;
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, config: super::TlsConfig) -> ServerBuilder {
+        self.tls = Some(config);
+        self
+    }
+
     /// Binds `addr`, starts the worker threads and returns the server, ready
     /// for [`AIOServer::start`].
     ///
     /// # Errors
     /// The address does not resolve, cannot be bound (in use, no
-    /// permission), `workers` is 0, or a thread or the poller cannot be made.
+    /// permission), `workers` is 0, or a thread or the poller cannot be made;
+    /// with [`tls`](Self::tls), the errors of
+    /// [`TlsConfig::load`](crate::TlsConfig::load).
     ///
     /// ```
     /// use mini_async_http::{AIOServer, ResponseBuilder};

@@ -54,6 +54,18 @@
 //! input; otherwise a client that half-closes after its request would wait
 //! for the idle timeout instead of getting its EOF.
 //!
+//! # TLS
+//! The loop does no TLS work: a TLS connection is a `Transport` it moves
+//! like any other. Three things differ. Sealed records the transport still
+//! holds make the connection wait to write (`Connection::phase`), so its
+//! writable event is acted on. The handshake is under the header deadline
+//! from accept, whatever it waits for. And an established TLS connection
+//! that the loop would drop while idle (idle timeout, shutdown) goes to a
+//! worker instead (`JobKind::Goodbye`), which sends `close_notify` first;
+//! its close is counted under the loop's reason (`Slot::closing`). A TLS
+//! connection closed before its handshake completed, for whatever reason,
+//! counts as a failed handshake.
+//!
 //! # Backlog
 //! When, after handing out the events of a poll, two or more jobs are still
 //! waiting for a worker, the loop parks (`std::thread::park`) instead of
@@ -132,6 +144,7 @@ use mio::{Events, Interest, Poll, Token};
 use slab::Slab;
 
 use super::stats::{Close, Deadline};
+use super::transport::Transport;
 use super::worker_pool::{Connection, Done, Job, JobKind};
 use super::{Settings, Shared};
 use crate::proto::{Conn, Phase};
@@ -178,6 +191,10 @@ struct Slot {
     deadline: Instant,
     /// The time of this slot's live heap entry, if it has one.
     scheduled: Option<Instant>,
+    /// The loop has sent this idle TLS connection to a worker to say
+    /// `close_notify` (idle timeout, shutdown): its close counts under this
+    /// reason when it comes back.
+    closing: Option<Close>,
 }
 
 pub(crate) struct EventLoop {
@@ -267,6 +284,15 @@ impl EventLoop {
                             .stats
                             .event_loop
                             .closed(Close::Shutdown, dropped);
+                        for (_, slot) in &self.slots {
+                            if slot
+                                .conn
+                                .as_ref()
+                                .is_some_and(|c| c.stream.tls_unfinished())
+                            {
+                                self.shared.stats.event_loop.tls_failed();
+                            }
+                        }
                     }
                     self.slots.clear();
                     return Ok(());
@@ -420,6 +446,15 @@ impl EventLoop {
         self.next_id += 1;
         let missed = Arc::new(AtomicBool::new(false));
         self.shared.connections.fetch_add(1, Ordering::Relaxed);
+        // A TLS connection costs an `Arc` here; its rustls state is made by
+        // the worker that reads its first bytes.
+        #[cfg(feature = "tls")]
+        let stream = match &self.shared.tls {
+            Some(acceptor) => Transport::tls(stream, Arc::clone(acceptor)),
+            None => Transport::Plain(stream),
+        };
+        #[cfg(not(feature = "tls"))]
+        let stream = Transport::Plain(stream);
         self.shared.stats.event_loop.accepted();
         entry.insert(Slot {
             conn: Some(Box::new(Connection {
@@ -443,6 +478,7 @@ impl EventLoop {
             requests: 0,
             deadline: now + self.settings.header_timeout,
             scheduled: None,
+            closing: None,
         });
         self.schedule(key);
     }
@@ -459,7 +495,7 @@ impl EventLoop {
         };
         c.peer_closed |= read_closed;
         // Writability matters only to a connection with output waiting.
-        if !writable_only || c.conn.phase() == Phase::Write {
+        if !writable_only || c.phase() == Phase::Write {
             self.dispatch(key, JobKind::Ready);
         }
     }
@@ -485,7 +521,11 @@ impl EventLoop {
         // Pairs with the fence in the worker after it hands a connection back.
         fence(Ordering::SeqCst);
         while let Ok(Done { key, mut conn }) = self.done.try_recv() {
-            let phase = conn.conn.phase();
+            let phase = conn.phase();
+            let handshaking = conn.stream.handshaking();
+            // An idle TLS connection is closed by a worker, which sends
+            // close_notify first (no TLS work in the loop).
+            let goodbye = phase == Phase::Idle && conn.stream.wants_close_notify();
             let (progress, more, dead) = (conn.progress, conn.more, conn.dead);
             let done_at = conn.finished;
             let Some(slot) = self.slots.get_mut(key) else {
@@ -495,11 +535,16 @@ impl EventLoop {
             slot.conn = Some(conn);
             let draining = self.shutdown_deadline.is_some();
             if dead || phase == Phase::Closed {
-                self.close(key);
+                let why = slot.closing;
+                self.close_as(key, why);
                 continue;
             }
             if draining && matches!(phase, Phase::Idle | Phase::Head) {
-                self.close_as(key, Some(Close::Shutdown));
+                if goodbye {
+                    self.say_goodbye(key, Close::Shutdown);
+                } else {
+                    self.close_as(key, Some(Close::Shutdown));
+                }
                 continue;
             }
             let s = &self.settings;
@@ -507,6 +552,8 @@ impl EventLoop {
             let fresh = phase != slot.phase || progress;
             let new_head = phase != slot.phase || requests != slot.requests;
             slot.deadline = match phase {
+                // The TLS handshake too, whatever it waits for.
+                _ if handshaking => slot.accepted + s.header_timeout,
                 Phase::Idle | Phase::Head if requests == 0 => slot.accepted + s.header_timeout,
                 Phase::Idle if fresh => done_at + s.idle_timeout,
                 Phase::Head if new_head => done_at + s.header_timeout,
@@ -613,8 +660,12 @@ impl EventLoop {
                 continue;
             };
             self.expired += 1;
-            let phase = c.conn.phase();
+            let phase = c.phase();
+            let goodbye = phase == Phase::Idle && c.stream.wants_close_notify();
             let deadline = match phase {
+                // The TLS handshake is under the header deadline, whatever
+                // it waits for.
+                _ if c.stream.handshaking() => Deadline::Header,
                 Phase::Idle if slot.requests > 0 => Deadline::Idle,
                 Phase::Idle | Phase::Head => Deadline::Header,
                 Phase::Body => Deadline::Body,
@@ -632,6 +683,7 @@ impl EventLoop {
             match phase {
                 // 408 (RFC 9110 §15.5.9), written by a worker, then closed.
                 Phase::Head | Phase::Body => self.dispatch(key, JobKind::Timeout),
+                Phase::Idle if goodbye => self.say_goodbye(key, Close::Timeout),
                 _ => self.close_as(key, Some(Close::Timeout)),
             }
         }
@@ -644,6 +696,14 @@ impl EventLoop {
         self.close_as(key, None);
     }
 
+    /// Closes an established TLS connection that is idle, for `why`: a
+    /// worker says `close_notify` first (no TLS work in the loop), and the
+    /// connection is closed when it comes back.
+    fn say_goodbye(&mut self, key: usize, why: Close) {
+        self.slots[key].closing = Some(why);
+        self.dispatch(key, JobKind::Goodbye);
+    }
+
     /// Closes the connection, counted under `why`, or else under the reason
     /// it gives itself.
     fn close_as(&mut self, key: usize, why: Option<Close>) {
@@ -652,6 +712,9 @@ impl EventLoop {
         if let Some(c) = slot.conn {
             let why = why.unwrap_or_else(|| Close::of(c.conn.close_reason(), c.dead));
             self.shared.stats.event_loop.closed(why, 1);
+            if c.stream.tls_unfinished() {
+                self.shared.stats.event_loop.tls_failed();
+            }
             let in_progress = c.conn.counted_in_progress();
             if in_progress != (false, 0) {
                 self.shared
@@ -682,18 +745,22 @@ impl EventLoop {
         if let Some(mut listener) = self.listener.take() {
             let _ = self.poll.registry().deregister(&mut listener);
         }
-        let idle: Vec<usize> = self
+        let idle: Vec<(usize, bool)> = self
             .slots
             .iter()
-            .filter(|(_, s)| {
-                s.conn
-                    .as_ref()
-                    .is_some_and(|c| matches!(c.conn.phase(), Phase::Idle | Phase::Head))
+            .filter_map(|(k, s)| {
+                let c = s.conn.as_ref()?;
+                let phase = c.phase();
+                let goodbye = phase == Phase::Idle && c.stream.wants_close_notify();
+                matches!(phase, Phase::Idle | Phase::Head).then_some((k, goodbye))
             })
-            .map(|(k, _)| k)
             .collect();
-        for key in idle {
-            self.close_as(key, Some(Close::Shutdown));
+        for (key, goodbye) in idle {
+            if goodbye {
+                self.say_goodbye(key, Close::Shutdown);
+            } else {
+                self.close_as(key, Some(Close::Shutdown));
+            }
         }
     }
 }

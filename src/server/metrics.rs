@@ -59,9 +59,10 @@ pub struct Metrics {
     /// Responses sent (queued for writing), by status class; the server's
     /// own rejections, 408s and `100 Continue` included.
     pub responses: Responses,
-    /// Bytes of HTTP received (after TLS decryption, once TLS is on).
+    /// Bytes of HTTP received (over TLS: the plaintext, after decryption).
     pub bytes_received: u64,
-    /// Bytes of HTTP written to sockets.
+    /// Bytes of HTTP written to sockets (over TLS: the plaintext, before
+    /// encryption).
     pub bytes_sent: u64,
     /// Requests or connections that hit a configured limit.
     pub limit_hits: LimitHits,
@@ -72,11 +73,14 @@ pub struct Metrics {
     pub rejected: Rejections,
     /// Handler calls that panicked (each answered 500).
     pub handler_panics: u64,
-    /// TLS handshakes completed. Stays 0 until the TLS transport counts
-    /// them (the field is ready for it).
+    /// TLS handshakes completed (0 without
+    /// [`ServerBuilder::tls`](crate::ServerBuilder)).
     pub tls_handshakes: u64,
-    /// TLS handshakes that failed. Stays 0 until the TLS transport counts
-    /// them.
+    /// TLS connections closed before their handshake completed, whatever
+    /// the cause: a TLS error or refused hello (the client got an alert),
+    /// plain HTTP on the TLS port (answered 400), the client leaving, the
+    /// header deadline, shutdown. So TLS connections accepted = handshakes
+    /// + failures + handshakes under way.
     pub tls_handshake_failures: u64,
     /// Request bodies being spooled to a temporary file now (over
     /// `spool_threshold`, not yet complete), as of each connection's last

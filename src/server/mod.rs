@@ -9,12 +9,19 @@ pub(crate) use spool::TempSpool;
 mod listener;
 mod metrics;
 mod stats;
+#[cfg(feature = "tls")]
+mod tls;
+mod transport;
 mod worker_pool;
 
 pub use config::ServerBuilder;
 #[cfg(feature = "systemd")]
 pub use listener::listener_from_systemd;
 pub use metrics::{Closes, LimitHits, Metrics, Rejections, Responses, Timeouts};
+#[cfg(feature = "tls")]
+pub use tls::TlsConfig;
+#[cfg(all(feature = "tls", feature = "internals"))]
+pub use tls::{PLAIN_HTTP_400, TlsStream};
 
 use std::fmt;
 use std::io;
@@ -60,6 +67,9 @@ pub(crate) struct Shared {
     pub(crate) any_woken: AtomicBool,
     /// The counters of the workers and the loop (see `stats.rs`).
     pub(crate) stats: Stats,
+    /// The TLS configuration new connections take, when serving HTTPS.
+    #[cfg(feature = "tls")]
+    pub(crate) tls: Option<Arc<tls::TlsAcceptor>>,
 }
 
 impl Shared {
@@ -254,6 +264,11 @@ impl AIOServer {
         F: Fn(&Request) -> R + Send + Sync + 'static,
         R: IntoResponse,
     {
+        #[cfg(feature = "tls")]
+        let tls = match &b.tls {
+            Some(config) => Some(Arc::new(tls::TlsAcceptor::new(config.load()?))),
+            None => None,
+        };
         let local_addr = listener.local_addr()?;
         let poll = Poll::new()?;
         poll.registry()
@@ -265,6 +280,8 @@ impl AIOServer {
             connections: AtomicUsize::new(0),
             loop_parked: AtomicBool::new(false),
             loop_thread: OnceLock::new(),
+            #[cfg(feature = "tls")]
+            tls,
             woken: Mutex::new(Vec::new()),
             any_woken: AtomicBool::new(false),
             stats: Stats::new(b.workers),

@@ -14,8 +14,10 @@
 //! a worker takes the connection's [`Tally`] (plain numbers that `proto`
 //! fills as it answers) and adds it to its block, so `proto` never sees a
 //! server type. The event loop counts what only it sees: accepts, closes
-//! and their reasons, deadlines, the connection limit, and jobs handed out
-//! (jobs queued = handed out − taken by a worker).
+//! and their reasons, deadlines, the connection limit, jobs handed out
+//! (jobs queued = handed out − taken by a worker), and TLS connections
+//! closed before their handshake completed (every close passes through it;
+//! the worker that completes a handshake counts that).
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -59,9 +61,9 @@ pub(crate) struct WorkerStats {
     bytes_out: Counter,
     jobs_started: Counter,
     jobs_finished: Counter,
-    /// TLS handshakes completed and failed (for the TLS transport).
-    pub(crate) tls_ok: Counter,
-    pub(crate) tls_failed: Counter,
+    /// TLS handshakes completed, counted by the worker that completed them
+    /// (failures are counted where connections close: `LoopStats`).
+    tls_ok: Counter,
     /// Request bodies that began and ended spooling to a file (for the
     /// spooling read path; in progress = started − finished, summed over
     /// workers, since a connection may move between workers).
@@ -74,6 +76,12 @@ pub(crate) struct WorkerStats {
 }
 
 impl WorkerStats {
+    /// A TLS handshake completed on this worker.
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    pub(crate) fn tls_established(&self) {
+        self.tls_ok.add(1);
+    }
+
     /// The worker took a job.
     #[inline]
     pub(crate) fn job_started(&self) {
@@ -187,6 +195,10 @@ pub(crate) struct LoopStats {
     /// while they were in progress (they end there, not on a worker).
     spool_dropped: Counter,
     stream_dropped: Counter,
+    /// TLS connections closed before their handshake completed, whatever
+    /// closed them (an alert, plain HTTP, the client, a deadline, shutdown):
+    /// every close passes through the loop.
+    tls_failed: Counter,
 }
 
 impl LoopStats {
@@ -219,6 +231,12 @@ impl LoopStats {
 
     pub(crate) fn out_of_descriptors(&self) {
         self.descriptors.add(1);
+    }
+
+    /// A TLS connection closed before its handshake completed.
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    pub(crate) fn tls_failed(&self) {
+        self.tls_failed.add(1);
     }
 }
 
@@ -312,7 +330,7 @@ impl Stats {
             },
             handler_panics: sum(|w| &w.panics),
             tls_handshakes: sum(|w| &w.tls_ok),
-            tls_handshake_failures: sum(|w| &w.tls_failed),
+            tls_handshake_failures: l.tls_failed.get(),
             spooled_uploads: gauge(|w| &w.spool_started, |w| &w.spool_finished)
                 .saturating_sub(l.spool_dropped.get()),
             streaming_responses: gauge(|w| &w.stream_started, |w| &w.stream_finished)

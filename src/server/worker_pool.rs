@@ -24,6 +24,20 @@
 //! a file shorter than announced) makes the connection close; that is logged
 //! at debug level and concerns no other connection.
 //!
+//! # TLS
+//! The socket is a `Transport`: plain TCP, or TLS with the same
+//! non-blocking semantics (`server/transport.rs`), so reading, writing,
+//! pulling and lingering do not tell them apart. Three things differ.
+//! Output is written once the transport has sent its sealed records too;
+//! records still waiting make the connection wait to write
+//! (`Connection::phase`), a channel body's included. `sendfile` is for plain
+//! TCP only: a TLS connection's file body is read into the stream's window
+//! with positioned reads and goes through rustls like any other bytes. And a
+//! connection that ends says `close_notify` first (`Transport::say_goodbye`),
+//! also an idle one the loop sends here to be closed (`JobKind::Goodbye`).
+//! The handshake advances with each read; the worker that sees it complete
+//! counts it (`WorkerStats::tls_established`).
+//!
 //! The pool is generic over the handler's type, and the type is erased once,
 //! when a worker thread is spawned: each worker runs a loop compiled for the
 //! handler, which is inlined there instead of being called through `dyn Fn`
@@ -37,10 +51,10 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
-use mio::net::TcpStream;
 
 use super::access_log::AccessLog;
 use super::spool::TempSpool;
+use super::transport::Transport;
 use super::{Settings, Shared};
 use crate::Handler;
 #[cfg(all(feature = "files", target_os = "linux"))]
@@ -67,7 +81,8 @@ const STREAM_BUDGET: usize = 16 * STREAM_WINDOW;
 #[allow(clippy::struct_excessive_bools)] // independent facts of one job
 #[derive(Debug)]
 pub(crate) struct Connection {
-    pub(crate) stream: TcpStream,
+    /// The socket: plain TCP or TLS (the same non-blocking semantics).
+    pub(crate) stream: Transport,
     pub(crate) conn: Conn,
     /// The write side has been shut down; input is being discarded.
     pub(crate) lingering: bool,
@@ -94,6 +109,19 @@ pub(crate) struct Connection {
     pub(crate) notify: Option<Notify>,
 }
 
+impl Connection {
+    /// What the connection needs next: its `Conn`'s phase, except that
+    /// bytes the transport still holds (sealed TLS records) make it wait
+    /// to write, whatever the `Conn` says.
+    pub(crate) fn phase(&self) -> Phase {
+        match self.conn.phase() {
+            Phase::Write => Phase::Write,
+            _ if self.stream.wants_write() => Phase::Write,
+            phase => phase,
+        }
+    }
+}
+
 /// What a worker is asked to do with a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum JobKind {
@@ -101,6 +129,9 @@ pub(crate) enum JobKind {
     Ready,
     /// A head or body deadline passed: answer 408.
     Timeout,
+    /// An idle TLS session the loop closes (idle timeout, shutdown): close
+    /// it with `close_notify`.
+    Goodbye,
 }
 
 #[derive(Debug)]
@@ -223,19 +254,22 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
                 observer: log.as_ref().map(|l| l as &dyn Observer),
                 proxies,
             };
-            if kind == JobKind::Timeout {
+            if matches!(kind, JobKind::Timeout | JobKind::Goodbye) {
+                // Idle: closed (then `close_notify`, below); else 408.
                 conn.conn.timeout(&ctx);
             }
             self.drive(&mut conn, key, &ctx);
+            if conn.conn.phase() == Phase::Closed && !conn.dead {
+                conn.stream.say_goodbye();
+            }
             stats.job_finished(&conn.conn.take_tally());
             conn.conn.release(&mut self.pool);
             conn.finished = Instant::now();
             // A channel body that now waits for its producer is taken back at
             // once too: its deadline (`producer_timeout`) starts now, and no
             // socket event may come to bring it back.
-            let urgent = conn.dead
-                || conn.more
-                || matches!(conn.conn.phase(), Phase::Closed | Phase::Waiting);
+            let urgent =
+                conn.dead || conn.more || matches!(conn.phase(), Phase::Closed | Phase::Waiting);
             let missed = Arc::clone(&conn.missed);
             if self.done.send(Done { key, conn }).is_err() {
                 return; // the event loop has ended
@@ -315,7 +349,7 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
             }
             // Requests left in the input at the high-water mark are answered
             // once the output has gone: no readiness would come for them.
-            let held = match c.conn.phase() {
+            let held = match c.phase() {
                 Phase::Write | Phase::Closed => return,
                 Phase::Waiting => {
                     // The client closed its side while the body waits for
@@ -336,7 +370,13 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
                 Phase::Idle | Phase::Head | Phase::Body => false,
             };
             if !held {
-                match read_in(c, &mut self.pool) {
+                let outcome = read_in(c, &mut self.pool);
+                // Before `process`: the requests just read say they are TLS.
+                if let Some(info) = c.stream.take_tls_info() {
+                    c.conn.set_tls(info);
+                    self.shared.stats.workers[self.index].tls_established();
+                }
+                match outcome {
                     ReadOutcome::Fatal => {
                         c.dead = true;
                         return;
@@ -381,7 +421,7 @@ fn read_in(c: &mut Connection, pool: &mut BufferPool) -> ReadOutcome {
                 c.conn.advance_read(n);
                 c.progress = true;
                 got = true;
-                if n < room && !c.peer_closed {
+                if n < room && !c.peer_closed && !c.stream.at_eof() {
                     return ReadOutcome::Got { drained: true };
                 }
             }
@@ -439,12 +479,28 @@ enum Written {
 }
 
 /// Writes the pending output (large bodies in one vectored write with the
-/// bytes around them).
+/// bytes around them), then what the transport still holds (sealed TLS
+/// records): `All` only once both are out.
 fn write_pending(c: &mut Connection) -> Written {
     loop {
         let mut slices = [IoSlice::new(&[]); WRITE_SLICES];
         let written = match c.conn.output_slices(&mut slices) {
-            0 => return Written::All,
+            0 => {
+                return match c.stream.send_pending() {
+                    Ok(sent) => {
+                        c.progress |= sent;
+                        if c.stream.wants_write() {
+                            Written::Blocked
+                        } else {
+                            Written::All
+                        }
+                    }
+                    Err(e) => {
+                        log::debug!("write error: {e}");
+                        Written::Failed
+                    }
+                };
+            }
             1 => c.stream.write(&slices[0]),
             n => c.stream.write_vectored(&slices[..n]),
         };
@@ -519,10 +575,12 @@ fn notifier(shared: Arc<Shared>, key: usize, id: u64) -> Notify {
 
 /// Sends the next bytes of a file body with `sendfile`, from the page cache
 /// straight to the socket (plain TCP only; through rustix, so no `unsafe`
-/// here). `None` when this body is not for it (not a file, or chunked) or
-/// the file does not support it: then its bytes are read and written.
+/// here). `None` when this body is not for it (not a file, or chunked), the
+/// file does not support it, or the connection is TLS (whose bytes must go
+/// through rustls): then its bytes are read (positioned reads) and written.
 #[cfg(all(feature = "files", target_os = "linux"))]
 fn send_file(c: &mut Connection) -> Option<Step> {
+    let tcp = c.stream.plain()?;
     let stream = c.conn.stream()?;
     if !stream.is_raw() {
         return None;
@@ -532,7 +590,7 @@ fn send_file(c: &mut Connection) -> Option<Step> {
         return None;
     };
     let sent = loop {
-        match rustix::fs::sendfile(&c.stream, &**file, Some(offset), want) {
+        match rustix::fs::sendfile(tcp, &**file, Some(offset), want) {
             Err(rustix::io::Errno::INTR) => {}
             other => break other,
         }
