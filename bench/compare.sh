@@ -115,7 +115,8 @@ port_of() {
 # (default aaf68bb, the last run before issues 11-14), so a run shows what
 # the new code on the request path costs.
 # mini_tls and nginx_tls are mini and nginx started with `tls` (HTTPS only,
-# the certificate in BENCH_TLS_CERT / BENCH_TLS_KEY).
+# the certificate in BENCH_TLS_CERT / BENCH_TLS_KEY); mini_tls's binary is
+# built with the peer's `tls` feature into target/tls/.
 BASE_COMMIT="${BASE_COMMIT:-aaf68bb}"
 crate_of() {
     case "$1" in
@@ -137,6 +138,7 @@ bin_of() {
     case "$1" in
         nginx | static_web_server) echo "$PEERS_DIR/$1/run.sh" ;;
         nginx_tls) echo "$PEERS_DIR/nginx/run.sh" ;;
+        mini_tls) echo "$PEERS_DIR/mini/target/tls/release/peer_mini" ;;
         mini_base) echo "$PEERS_DIR/mini_base/target/release/peer_mini" ;;
         *) local c; c=$(crate_of "$1"); echo "$PEERS_DIR/$c/target/release/peer_$c" ;;
     esac
@@ -215,6 +217,9 @@ build_peer() { # build_peer NAME: build (or install) a peer
             fi
             cargo build --release --quiet --manifest-path "$tree/bench/peers/mini/Cargo.toml" \
                 --target-dir "$PEERS_DIR/mini_base/target" ;;
+        mini_tls) # the library's tls feature in a build of its own: plain mini stays without it
+            cargo build --release --quiet --features tls \
+                --manifest-path "$PEERS_DIR/mini/Cargo.toml" --target-dir "$PEERS_DIR/mini/target/tls" ;;
         *)
             cargo build --release --quiet \
                 --manifest-path "$PEERS_DIR/$(crate_of "$1")/Cargo.toml" \

@@ -15,13 +15,14 @@
 //! `mini_tls`), it serves HTTPS only, with the PEM certificate and key in
 //! `BENCH_TLS_CERT` / `BENCH_TLS_KEY` and `TlsConfig`'s defaults;
 //! `BENCH_TLS_RESUME=0` takes session resumption away (no tickets, no
-//! session cache), so every connection makes a full handshake.
+//! session cache), so every connection makes a full handshake. That needs
+//! this crate's `tls` feature (the library's): compare.sh builds it into
+//! `target/tls/`, so the plain `mini` binary stays the one without TLS.
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 
-use mini_async_http::rustls::server::{NoServerSessionStorage, ProducesTickets};
-use mini_async_http::{AIOServer, Files, Handler, Method, Request, Response, ResponseBuilder, Router, TlsConfig};
+use mini_async_http::{AIOServer, Files, Handler, Method, Request, Response, ResponseBuilder, Router};
 
 static FILES: OnceLock<Files> = OnceLock::new();
 
@@ -36,38 +37,46 @@ fn args() -> (u16, usize, bool, bool, bool) {
     (port, threads.max(1), on("router") || env("MINI_ROUTER"), on("log"), on("tls") || env("MINI_TLS"))
 }
 
-/// Issues no tickets (`BENCH_TLS_RESUME=0`).
-#[derive(Debug)]
-struct NoTickets;
+#[cfg(feature = "tls")]
+mod tls {
+    use std::sync::Arc;
 
-impl ProducesTickets for NoTickets {
-    fn enabled(&self) -> bool {
-        false
-    }
-    fn lifetime(&self) -> u32 {
-        0
-    }
-    fn encrypt(&self, _plain: &[u8]) -> Option<Vec<u8>> {
-        None
-    }
-    fn decrypt(&self, _cipher: &[u8]) -> Option<Vec<u8>> {
-        None
-    }
-}
+    use mini_async_http::rustls::server::{NoServerSessionStorage, ProducesTickets};
+    use mini_async_http::TlsConfig;
 
-/// The certificate of `BENCH_TLS_CERT` / `BENCH_TLS_KEY` with `TlsConfig`'s
-/// defaults, or those defaults without resumption.
-fn tls_config() -> TlsConfig {
-    let var = |name: &str| std::env::var_os(name).unwrap_or_else(|| panic!("{name} must name a PEM file"));
-    let tls = TlsConfig::from_pem_files(var("BENCH_TLS_CERT"), var("BENCH_TLS_KEY"));
-    if std::env::var("BENCH_TLS_RESUME").is_ok_and(|v| v == "0") {
-        let mut config = (*tls.load().expect("certificate and key")).clone();
-        config.session_storage = Arc::new(NoServerSessionStorage {});
-        config.ticketer = Arc::new(NoTickets);
-        config.send_tls13_tickets = 0;
-        TlsConfig::from_rustls(Arc::new(config))
-    } else {
-        tls
+    /// Issues no tickets (`BENCH_TLS_RESUME=0`).
+    #[derive(Debug)]
+    struct NoTickets;
+
+    impl ProducesTickets for NoTickets {
+        fn enabled(&self) -> bool {
+            false
+        }
+        fn lifetime(&self) -> u32 {
+            0
+        }
+        fn encrypt(&self, _plain: &[u8]) -> Option<Vec<u8>> {
+            None
+        }
+        fn decrypt(&self, _cipher: &[u8]) -> Option<Vec<u8>> {
+            None
+        }
+    }
+
+    /// The certificate of `BENCH_TLS_CERT` / `BENCH_TLS_KEY` with `TlsConfig`'s
+    /// defaults, or those defaults without resumption.
+    pub fn config() -> TlsConfig {
+        let var = |name: &str| std::env::var_os(name).unwrap_or_else(|| panic!("{name} must name a PEM file"));
+        let tls = TlsConfig::from_pem_files(var("BENCH_TLS_CERT"), var("BENCH_TLS_KEY"));
+        if std::env::var("BENCH_TLS_RESUME").is_ok_and(|v| v == "0") {
+            let mut config = (*tls.load().expect("certificate and key")).clone();
+            config.session_storage = Arc::new(NoServerSessionStorage {});
+            config.ticketer = Arc::new(NoTickets);
+            config.send_tls13_tickets = 0;
+            TlsConfig::from_rustls(Arc::new(config))
+        } else {
+            tls
+        }
     }
 }
 
@@ -164,7 +173,15 @@ fn main() {
         builder = builder.access_log(true);
     }
     if tls {
-        builder = builder.tls(tls_config());
+        #[cfg(feature = "tls")]
+        {
+            builder = builder.tls(tls::config());
+        }
+        #[cfg(not(feature = "tls"))]
+        {
+            eprintln!("the `tls` mode needs this peer built with --features tls");
+            std::process::exit(2);
+        }
     }
     let addr = ("127.0.0.1", port);
     let server = if routed { builder.bind(addr, router().into_fn()) } else { builder.bind(addr, plain) }
