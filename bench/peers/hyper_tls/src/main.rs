@@ -110,8 +110,12 @@ fn full(status: StatusCode, content_type: Option<&'static str>, body: Bytes) -> 
     if let Some(ct) = content_type {
         rsp = rsp.header(header::CONTENT_TYPE, ct);
     }
-    rsp.body(Full::new(body).map_err(|never: Infallible| match never {}).boxed())
-        .expect("valid response")
+    rsp.body(
+        Full::new(body)
+            .map_err(|never: Infallible| match never {})
+            .boxed(),
+    )
+    .expect("valid response")
 }
 
 /// `$BENCH_FILES/NAME` for a path `/NAME` with no other `/`, no `..`.
@@ -140,7 +144,10 @@ async fn file(path: PathBuf) -> Response<Body> {
         .expect("valid response")
 }
 
-async fn handle(req: Request<Incoming>, files: Option<Arc<Path>>) -> Result<Response<Body>, Infallible> {
+async fn handle(
+    req: Request<Incoming>,
+    files: Option<Arc<Path>>,
+) -> Result<Response<Body>, Infallible> {
     let path = req.uri().path();
     let rsp = if req.method() == Method::POST && path == "/echo" {
         let body = match req.into_body().collect().await {
@@ -149,7 +156,11 @@ async fn handle(req: Request<Incoming>, files: Option<Arc<Path>>) -> Result<Resp
         };
         full(StatusCode::OK, Some("application/octet-stream"), body)
     } else if req.method() == Method::GET && path == "/" {
-        full(StatusCode::OK, Some("text/plain"), Bytes::from_static(b"Hello, World!"))
+        full(
+            StatusCode::OK,
+            Some("text/plain"),
+            Bytes::from_static(b"Hello, World!"),
+        )
     } else if let (&Method::GET, Some(p)) = (req.method(), file_path(files.as_deref(), path)) {
         file(p).await
     } else {
@@ -161,7 +172,11 @@ async fn handle(req: Request<Incoming>, files: Option<Arc<Path>>) -> Result<Resp
 fn main() {
     let (port, threads) = args();
     let resume = std::env::var("BENCH_TLS_RESUME").map_or(true, |v| v != "0");
-    let config = match tls_config(&env_path("BENCH_TLS_CERT"), &env_path("BENCH_TLS_KEY"), resume) {
+    let config = match tls_config(
+        &env_path("BENCH_TLS_CERT"),
+        &env_path("BENCH_TLS_KEY"),
+        resume,
+    ) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("TLS configuration: {e}");
@@ -169,7 +184,8 @@ fn main() {
         }
     };
     let acceptor = TlsAcceptor::from(Arc::new(config));
-    let files: Option<Arc<Path>> = std::env::var_os("BENCH_FILES").map(|d| Arc::from(Path::new(&d)));
+    let files: Option<Arc<Path>> =
+        std::env::var_os("BENCH_FILES").map(|d| Arc::from(Path::new(&d)));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .enable_all()
@@ -178,8 +194,14 @@ fn main() {
     rt.block_on(async move {
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let listener = TcpListener::bind(addr).await.expect("bind");
-        let mode = if resume { "" } else { ", no session resumption" };
-        eprintln!("hyper_tls peer listening on https://{addr} with {threads} worker thread(s){mode}");
+        let mode = if resume {
+            ""
+        } else {
+            ", no session resumption"
+        };
+        eprintln!(
+            "hyper_tls peer listening on https://{addr} with {threads} worker thread(s){mode}"
+        );
         loop {
             let (stream, _) = match listener.accept().await {
                 Ok(s) => s,
@@ -194,7 +216,9 @@ fn main() {
             let acceptor = acceptor.clone();
             let files = files.clone();
             tokio::spawn(async move {
-                let Ok(tls) = acceptor.accept(stream).await else { return };
+                let Ok(tls) = acceptor.accept(stream).await else {
+                    return;
+                };
                 let service = service_fn(move |req| handle(req, files.clone()));
                 let _ = http1::Builder::new()
                     .pipeline_flush(true)
