@@ -2,19 +2,30 @@
 //! `mini_async_http`'s public API only.
 //!
 //! ```sh
-//! cargo run --release -p serve -- [--addr ADDR] [--workers N] [--no-listing] [--cache-control VALUE] [DIR]
+//! cargo run --release -p serve -- [--addr ADDR] [--workers N] [--no-listing] [--cache-control VALUE]
+//!     [--metrics PATH] [--reuse-port] [DIR]
 //! ```
 //!
 //! Serves `DIR` (default `.`) on `ADDR` (default `127.0.0.1:8080`) with
 //! directory listings on, prints `listening on http://ADDR` once the socket
 //! is bound, and drains and exits on SIGINT or SIGTERM (a second signal
 //! exits at once).
+//!
+//! Deploying (the README's "Deploying" section; `tests/e2e/` runs each):
+//! `--metrics /metrics` answers the server's Prometheus text at that path
+//! (every other path is a file); `--reuse-port` lets a new process bind the
+//! port while the old one still drains; started with a socket in
+//! `LISTEN_FDS` (systemd socket activation, or a parent that keeps the
+//! socket across restarts, `deploy/handoff.py`), it serves that socket and
+//! `--addr` is ignored.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use mini_async_http::{AIOServer, Files, Handler};
+use mini_async_http::{
+    AIOServer, Files, Handler, Request, Response, Router, ServerBuilder, listener_from_systemd,
+};
 
 /// Serve a directory over HTTP/1.1.
 #[derive(Debug, Parser)]
@@ -32,6 +43,12 @@ struct Args {
     /// Cache-Control value of every file response (e.g. "public, max-age=3600").
     #[arg(long, value_name = "VALUE", value_parser = field_value)]
     cache_control: Option<String>,
+    /// Also answer the server's metrics (Prometheus text) at PATH, e.g. "/metrics".
+    #[arg(long, value_name = "PATH", value_parser = metrics_path)]
+    metrics: Option<String>,
+    /// Set SO_REUSEPORT, so that a new process can bind ADDR while this one runs.
+    #[arg(long)]
+    reuse_port: bool,
     /// Directory to serve.
     #[arg(default_value = ".")]
     dir: PathBuf,
@@ -49,9 +66,23 @@ fn field_value(value: &str) -> Result<String, String> {
     }
 }
 
+/// A path for `--metrics`: absolute, one static route (no `{`/`}`).
+fn metrics_path(value: &str) -> Result<String, String> {
+    if value.starts_with('/') && !value.contains(['{', '}']) {
+        Ok(value.to_owned())
+    } else {
+        Err("must start with '/' and have no '{' or '}'".to_owned())
+    }
+}
+
 fn main() -> ExitCode {
+    // First, before any thread: it takes the variables out of the environment.
+    let activated = listener_from_systemd();
     let args = Args::parse();
-    match run(&args) {
+    match activated
+        .map_err(|e| format!("LISTEN_FDS: {e}"))
+        .and_then(|listener| run(&args, listener))
+    {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("serve: {err}");
@@ -60,7 +91,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: &Args) -> Result<(), String> {
+fn run(args: &Args, activated: Option<std::net::TcpListener>) -> Result<(), String> {
     let mut files = Files::new(&args.dir)
         .map_err(|e| format!("{}: {e}", args.dir.display()))?
         .listing(!args.no_listing);
@@ -71,10 +102,18 @@ fn run(args: &Args) -> Result<(), String> {
         || std::thread::available_parallelism().map_or(2, usize::from),
         usize::from,
     );
-    let mut server = AIOServer::builder()
+    let builder = AIOServer::builder()
         .workers(workers)
-        .bind(args.addr.as_str(), files.into_fn())
-        .map_err(|e| format!("{}: {e}", args.addr))?;
+        .reuse_port(args.reuse_port);
+    let handler = with_metrics(args.metrics.as_deref(), &builder, files)?;
+    let mut server = match activated {
+        Some(listener) => builder
+            .listen(listener, handler)
+            .map_err(|e| format!("LISTEN_FDS: {e}"))?,
+        None => builder
+            .bind(args.addr.as_str(), handler)
+            .map_err(|e| format!("{}: {e}", args.addr))?,
+    };
     server
         .shutdown_on_signals()
         .map_err(|e| format!("signal handlers: {e}"))?;
@@ -82,6 +121,28 @@ fn run(args: &Args) -> Result<(), String> {
     server.start();
     Ok(())
 }
+
+/// The handler: `files`, or, with a `--metrics` path, a router that
+/// answers the metrics of the server `builder` binds there (`HEAD` too,
+/// `405` for other methods) and hands every other path to `files`.
+fn with_metrics(
+    path: Option<&str>,
+    builder: &ServerBuilder,
+    files: Files,
+) -> Result<Handle, String> {
+    let Some(path) = path else {
+        return Ok(Box::new(files.into_fn()));
+    };
+    let router = Router::builder()
+        .get(path, builder.metrics_handler())
+        .fallback(files.into_fn())
+        .build()
+        .map_err(|e| format!("--metrics: {e}"))?;
+    Ok(Box::new(router.into_fn()))
+}
+
+/// What the server runs.
+type Handle = Box<dyn Fn(&Request) -> Response + Send + Sync + 'static>;
 
 #[cfg(test)]
 mod tests {

@@ -196,6 +196,9 @@ pub(crate) struct EventLoop {
     accept_paused: bool,
     accept_retry: Option<Instant>,
     shutdown_deadline: Option<Instant>,
+    /// During a drain, when connections between requests are closed (see
+    /// "Draining" in the module doc).
+    drain_until: Option<Instant>,
     /// Connections expired so far, for the debug log.
     expired: u64,
     /// The keys taken from `Shared::woken` (kept to reuse its memory).
@@ -233,6 +236,7 @@ impl EventLoop {
             accept_paused: false,
             accept_retry: None,
             shutdown_deadline: None,
+            drain_until: None,
             expired: 0,
             woken: Vec::new(),
         }
@@ -493,13 +497,8 @@ impl EventLoop {
             };
             conn.peer_closed |= std::mem::take(&mut slot.peer_closed);
             slot.conn = Some(conn);
-            let draining = self.shutdown_deadline.is_some();
             if dead || phase == Phase::Closed {
                 self.close(key);
-                continue;
-            }
-            if draining && matches!(phase, Phase::Idle | Phase::Head) {
-                self.close_as(key, Some(Close::Shutdown));
                 continue;
             }
             let s = &self.settings;
@@ -520,6 +519,10 @@ impl EventLoop {
             };
             slot.phase = phase;
             slot.requests = requests;
+            if self.drain_until.is_some() && self.drained_between_requests(key) {
+                continue;
+            }
+            let slot = &self.slots[key];
             // A connection whose deadline has passed is left to
             // `expire_deadlines` (which marks it missed when the deadline
             // passes while it is away), instead of going to a worker again.
@@ -612,6 +615,12 @@ impl EventLoop {
                 away = true;
                 continue;
             };
+            if self.drain_until.is_some_and(|until| now >= until)
+                && matches!(c.conn.phase(), Phase::Idle | Phase::Head)
+            {
+                self.close_as(key, Some(Close::Shutdown));
+                continue;
+            }
             self.expired += 1;
             let phase = c.conn.phase();
             let deadline = match phase {
@@ -671,23 +680,49 @@ impl EventLoop {
         log::debug!("shutting down with {} connections", self.slots.len());
         // Connections handed back without a wake-up are waiting in the channel.
         self.take_back();
-        self.shutdown_deadline = Some(Instant::now() + self.settings.shutdown_timeout);
+        let now = Instant::now();
+        self.shutdown_deadline = Some(now + self.settings.shutdown_timeout);
+        self.drain_until = Some(now + self.settings.drain_grace);
+        // The connections the kernel has queued are accepted before the
+        // socket goes (closing a reuse-port socket resets its queue).
+        self.accept();
         if let Some(mut listener) = self.listener.take() {
             let _ = self.poll.registry().deregister(&mut listener);
         }
-        let idle: Vec<usize> = self
+        let here: Vec<usize> = self
             .slots
             .iter()
-            .filter(|(_, s)| {
-                s.conn
-                    .as_ref()
-                    .is_some_and(|c| matches!(c.conn.phase(), Phase::Idle | Phase::Head))
-            })
+            .filter(|(_, s)| s.conn.is_some())
             .map(|(k, _)| k)
             .collect();
-        for key in idle {
-            self.close_as(key, Some(Close::Shutdown));
+        for key in here {
+            if !self.drained_between_requests(key) {
+                self.schedule(key);
+            }
         }
+    }
+
+    /// During a drain, a connection between requests (idle, new, or with
+    /// part of a head) that can read no request any more, or whose drain
+    /// grace has passed, is closed (`true`); one that still may gets its
+    /// deadline no later than the end of the grace. Any other connection is
+    /// left as it is.
+    fn drained_between_requests(&mut self, key: usize) -> bool {
+        let (Some(until), Some(slot)) = (self.drain_until, self.slots.get_mut(key)) else {
+            return false;
+        };
+        let Some(c) = &slot.conn else {
+            return false;
+        };
+        if !matches!(c.conn.phase(), Phase::Idle | Phase::Head) {
+            return false;
+        }
+        if !c.conn.wants_read() || Instant::now() >= until {
+            self.close_as(key, Some(Close::Shutdown));
+            return true;
+        }
+        slot.deadline = slot.deadline.min(until);
+        false
     }
 }
 
