@@ -83,6 +83,15 @@ wait_drained() {
     stop "$pid" 0 15 || die "pid $pid did not drain within 15 s"
 }
 
+# now_ms: milliseconds since the epoch.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# sleep_until MS: sleeps until now_ms is MS (at once if it has passed).
+sleep_until() {
+    local left=$(($1 - $(now_ms)))
+    ((left <= 0)) || sleep "$((left / 1000)).$(printf '%03d' $((left % 1000)))"
+}
+
 # port_free PORT: nothing answers on 127.0.0.1:PORT.
 port_free() {
     ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null

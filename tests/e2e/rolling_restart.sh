@@ -93,11 +93,12 @@ WRK=$!
 started "$WRK"
 restarts=0
 total=$((2 * RESTARTS_EACH))
-gap=$((DURATION / (total + 1)))
+t0=$(now_ms)
 for ((n = 1; n <= total; n++)); do
-    sleep "$gap"
+    sleep_until $((t0 + n * DURATION * 1000 / (total + 1)))
     i=$(((n - 1) % 2))
     restart_backend "$i" "$n"
+    kill -0 "$WRK" 2>/dev/null || die "restart $n ended after the load"
     restarts=$((restarts + 1))
     log "restarted backend :${PORTS[i]} ($restarts/$total)"
 done
