@@ -44,11 +44,10 @@ done
 for tool in nginx wrk curl cargo; do
     command -v "$tool" >/dev/null 2>&1 || die "'$tool' is required (apt-get install nginx-light wrk)"
 done
-pinned() { # pinned CPUS CMD...: CMD under taskset if CPUS is set
-    local cpus="$1"
-    shift
-    if [[ -n "$cpus" ]]; then taskset -c "$cpus" "$@"; else "$@"; fi
-}
+# on CPUS: the taskset prefix of a command (none if CPUS is empty). A
+# prefix, not a wrapper function: a function started with `&` is a subshell,
+# and stopping it by its pid would leave the server running.
+on() { [[ -z "$1" ]] || echo "taskset -c $1"; }
 
 # ---------------------------------------------------------------- processes
 PIDS=()
@@ -112,15 +111,17 @@ start_setup() { # start_setup BACKEND COUNT: backends, then nginx; 1 on failure
     for ((i = 0; i < count; i++)); do
         port=$((FIRST_BACKEND + i))
         answers "$port" && { log "port $port answers before start (stale server?)"; return 1; }
-        pinned "${BACKEND_CPUS:-}" "$bin" "$port" "$THREADS" >>"$RAW_DIR/proxy_$backend.log" 2>&1 &
+        # shellcheck disable=SC2046
+        $(on "${BACKEND_CPUS:-}") "$bin" "$port" "$THREADS" >>"$RAW_DIR/proxy_$backend.log" 2>&1 &
         pid=$!
         PIDS+=("$pid")
         wait_answers "$port" "$pid" || { log "$backend on :$port did not start"; return 1; }
     done
     nginx_conf "$count"
     mkdir -p "$TMP/tmp"
-    pinned "${NGINX_CPUS:-}" nginx -p "$TMP/" -e "$TMP/error.log" -c "$TMP/nginx.conf" \
-        -g 'daemon off;' &
+    # shellcheck disable=SC2046
+    $(on "${NGINX_CPUS:-}") nginx -p "$TMP/" -e "$TMP/error.log" -c "$TMP/nginx.conf" \
+        -g 'daemon off;' </dev/null >/dev/null 2>>"$TMP/error.log" &
     pid=$!
     PIDS+=("$pid")
     wait_answers "$FRONT" "$pid" || { log "nginx did not start (see $TMP/error.log)"; return 1; }
@@ -157,9 +158,9 @@ for ((r = 1; r <= ROUNDS; r++)); do
                 continue
             fi
             sleep 0.2
-            client=(wrk --latency -t1 -c64 -d"${DURATION}s" "http://127.0.0.1:$FRONT/")
-            [[ -z "${CLIENT_CPUS:-}" ]] || client=(taskset -c "$CLIENT_CPUS" "${client[@]}")
-            timeout --foreground $((DURATION + 60)) "${client[@]}" >"$out" 2>&1 ||
+            # shellcheck disable=SC2046
+            timeout --foreground $((DURATION + 60)) $(on "${CLIENT_CPUS:-}") \
+                wrk --latency -t1 -c64 -d"${DURATION}s" "http://127.0.0.1:$FRONT/" >"$out" 2>&1 ||
                 log "wrk exited non-zero ($b x$count)"
             stop_all
             rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
