@@ -121,7 +121,7 @@ start_setup() { # start_setup BACKEND COUNT: backends, then nginx; 1 on failure
     mkdir -p "$TMP/tmp"
     # shellcheck disable=SC2046
     $(on "${NGINX_CPUS:-}") nginx -p "$TMP/" -e "$TMP/error.log" -c "$TMP/nginx.conf" \
-        -g 'daemon off;' </dev/null >/dev/null 2>>"$TMP/error.log" &
+        -g 'daemon off;' </dev/null >/dev/null 2>"$TMP/nginx.stderr" &
     pid=$!
     PIDS+=("$pid")
     wait_answers "$FRONT" "$pid" || { log "nginx did not start (see $TMP/error.log)"; return 1; }

@@ -14,6 +14,7 @@
 # Env: DURATION=18 (seconds of load), RESTARTS=5, SERVE (a serve binary;
 # default: build the release one), KEEP=1 (keep the temporary directory).
 set -euo pipefail
+# shellcheck source=tests/e2e/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DURATION="${DURATION:-18}"
@@ -46,7 +47,9 @@ for ((n = 1; n <= RESTARTS; n++)); do
     kill -HUP "$PARENT"
     wait_for_line "$TMP/serve.log" $((n + 1)) "$PARENT"
     wait_drained "$TMP/handoff.err"
-    kill -0 "$KA" 2>/dev/null && kill -0 "$CL" 2>/dev/null || die "restart $n ended after the load"
+    if ! kill -0 "$KA" 2>/dev/null || ! kill -0 "$CL" 2>/dev/null; then
+        die "restart $n ended after the load"
+    fi
     log "restart $n/$RESTARTS done"
 done
 stop "$KA" 0 $((DURATION + 30)) || die "wrk did not finish"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the scripts in tests/e2e/ (sourced, not run): building `serve`,
 # starting and stopping processes with bounded waits, reading wrk's output.
 # Every process started here is stopped by its pid on exit.

@@ -21,6 +21,7 @@
 #   SERVE                a serve binary (default: build the release one)
 #   KEEP=1               keep the temporary directory with every log
 set -euo pipefail
+# shellcheck source=tests/e2e/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DURATION="${DURATION:-32}"
@@ -28,7 +29,9 @@ METHOD="${METHOD:-handoff}"
 FRONT=18480
 PORTS=(18481 18482)
 RESTARTS_EACH=2
-[[ "$DURATION" =~ ^[0-9]+$ ]] && ((DURATION >= 30)) || die "DURATION must be at least 30 (got $DURATION)"
+if [[ ! "$DURATION" =~ ^[0-9]+$ ]] || ((DURATION < 30)); then
+    die "DURATION must be at least 30 (got $DURATION)"
+fi
 [[ "$METHOD" == reuseport || "$METHOD" == handoff ]] || die "METHOD must be reuseport or handoff"
 
 need nginx wrk curl python3
