@@ -46,7 +46,7 @@ struct Args {
     /// Also answer the server's metrics (Prometheus text) at PATH, e.g. "/metrics".
     #[arg(long, value_name = "PATH", value_parser = metrics_path)]
     metrics: Option<String>,
-    /// Set SO_REUSEPORT, so that a new process can bind ADDR while this one runs.
+    /// Bind with the reuse-port option, so that a new process can bind ADDR while this one runs.
     #[arg(long)]
     reuse_port: bool,
     /// Directory to serve.
@@ -173,5 +173,59 @@ mod tests {
         assert_eq!(args.dir, PathBuf::from("public"));
         assert!(Args::try_parse_from(["serve", "--workers", "0"]).is_err());
         assert!(Args::try_parse_from(["serve", "--cache-control", "a\nb"]).is_err());
+    }
+
+    #[test]
+    fn deploying_arguments() {
+        let args = Args::try_parse_from(["serve"]).unwrap();
+        assert!(args.metrics.is_none() && !args.reuse_port);
+        let args =
+            Args::try_parse_from(["serve", "--metrics", "/metrics", "--reuse-port"]).unwrap();
+        assert_eq!(args.metrics.as_deref(), Some("/metrics"));
+        assert!(args.reuse_port);
+        for bad in ["metrics", "/m/{name}", "/m/}", ""] {
+            assert!(
+                Args::try_parse_from(["serve", "--metrics", bad]).is_err(),
+                "{bad:?} accepted"
+            );
+        }
+    }
+
+    /// `--metrics PATH` answers the metrics there (503 until the server is
+    /// bound, 405 for other methods) and every other path from the
+    /// directory; without it, PATH is a file path like any other.
+    #[test]
+    fn metrics_path_beside_the_files() {
+        use mini_async_http::Method;
+        let dir = std::env::temp_dir().join(format!("serve-metrics-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("index.html"), "hello").unwrap();
+        let builder = AIOServer::builder();
+        let get = |h: &Handle, path: &str| h(&Request::new(Method::Get, path)).status();
+
+        let routed = with_metrics(Some("/metrics"), &builder, Files::new(&dir).unwrap()).unwrap();
+        assert_eq!(get(&routed, "/metrics"), 503);
+        assert_eq!(get(&routed, "/index.html"), 200);
+        assert_eq!(get(&routed, "/missing"), 404);
+        assert_eq!(
+            routed(&Request::new(Method::Post, "/metrics")).status(),
+            405
+        );
+        let plain = with_metrics(None, &builder, Files::new(&dir).unwrap()).unwrap();
+        assert_eq!(get(&plain, "/metrics"), 404);
+        assert_eq!(get(&plain, "/index.html"), 200);
+
+        let server = builder
+            .bind("127.0.0.1:0", |_: &Request| {
+                mini_async_http::ResponseBuilder::empty_200()
+                    .build()
+                    .unwrap()
+            })
+            .unwrap();
+        let body = routed(&Request::new(Method::Get, "/metrics"));
+        assert_eq!(body.status(), 200);
+        assert!(String::from_utf8_lossy(body.body()).contains("mini_http_workers "));
+        drop(server);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
