@@ -59,6 +59,18 @@
 //!   more (it has answered one during the drain and keeps only part of a
 //!   pipelined next) is closed at once.
 //!
+//! | rule | what the client gets | test |
+//! |---|---|---|
+//! | a connection queued on the socket (over `max_connections` too) | accepted, answered, `Connection: close` | `connections_queued_on_the_socket_are_answered` |
+//! | a request in flight on a keep-alive connection (HTTP/1.1, 1.0) | its answer, `Connection: close`, then the close | `keep_alive_clients_get_connection_close_on_in_flight_response` |
+//! | pipelined requests already read | all answered, only the last with `Connection: close` | `drain_under_load_answers_what_it_has_read_and_closes_idle_first` |
+//! | a request arriving within the grace on an idle, a new or a half-headed connection | its answer, `Connection: close` | `requests_arriving_during_the_drain_grace_are_answered` |
+//! | nothing arrives within the grace | the close, counted as a shutdown close | `requests_arriving_during_the_drain_grace_are_answered` |
+//! | `drain_grace(ZERO)` | the close when the drain begins | `drain_grace_zero_closes_connections_between_requests_at_once` |
+//! | still under way at `shutdown_timeout` | the close (a running handler is waited for) | `shutdown_timeout_drops_connections_but_waits_for_running_handler` |
+//!
+//! The tests are in `tests/drain.rs` and `tests/shutdown.rs`.
+//!
 //! Closing idle connections at once instead loses the requests that are
 //! on their way: measured with wrk (64 connections) against `serve`, 60 to
 //! 95 failed requests in 7 restarts with keep-alive, 29 to 88 in 6 with a
