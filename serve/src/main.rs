@@ -2,7 +2,8 @@
 //! `mini_async_http`'s public API only.
 //!
 //! ```sh
-//! cargo run --release -p serve -- [--addr ADDR] [--workers N] [--no-listing] [--cache-control VALUE] [--quiet] [DIR]
+//! cargo run --release -p serve -- [--addr ADDR] [--workers N] [--no-listing] [--cache-control VALUE] [--quiet]
+//!     [--metrics PATH] [--reuse-port] [--tls-cert FILE --tls-key FILE [--redirect-http ADDR]] [DIR]
 //! ```
 //!
 //! Serves `DIR` (default `.`) on `ADDR` (default `127.0.0.1:8080`) with
@@ -24,6 +25,14 @@
 //! `tests/e2e/files.sh` (curl) and `tests/e2e/browser.sh` (headless
 //! Chromium) drive the same binary from outside.
 //!
+//! Deploying (the README's "Deploying" section; `tests/e2e/` runs each):
+//! `--metrics /metrics` answers the server's Prometheus text at that path
+//! (every other path is a file); `--reuse-port` lets a new process bind the
+//! port while the old one still drains; started with a socket in
+//! `LISTEN_FDS` (systemd socket activation, or a parent that keeps the
+//! socket across restarts, `deploy/handoff.py`), it serves that socket and
+//! `--addr` is ignored.
+//!
 //! HTTPS: `--tls-cert FILE --tls-key FILE` (prints `listening on
 //! https://ADDR`; SIGHUP reloads the certificate), `--redirect-http ADDR`
 //! answers plain HTTP there with 308 to https (see `tls.rs`; tested by
@@ -38,7 +47,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use mini_async_http::{AIOServer, Files, Handler};
+use mini_async_http::{
+    AIOServer, Files, Handler, Request, Response, Router, ServerBuilder, listener_from_systemd,
+};
 
 /// Serve a directory over HTTP/1.1.
 #[derive(Debug, Parser)]
@@ -59,6 +70,12 @@ struct Args {
     /// No access log on stderr (warnings and errors are still printed).
     #[arg(long, short)]
     quiet: bool,
+    /// Also answer the server's metrics (Prometheus text) at PATH, e.g. "/metrics".
+    #[arg(long, value_name = "PATH", value_parser = metrics_path)]
+    metrics: Option<String>,
+    /// Bind with the reuse-port option, so that a new process can bind ADDR while this one runs.
+    #[arg(long)]
+    reuse_port: bool,
     /// Directory to serve.
     #[arg(default_value = ".")]
     dir: PathBuf,
@@ -78,9 +95,23 @@ fn field_value(value: &str) -> Result<String, String> {
     }
 }
 
+/// A path for `--metrics`: absolute, one static route (no `{`/`}`).
+fn metrics_path(value: &str) -> Result<String, String> {
+    if value.starts_with('/') && !value.contains(['{', '}']) {
+        Ok(value.to_owned())
+    } else {
+        Err("must start with '/' and have no '{' or '}'".to_owned())
+    }
+}
+
 fn main() -> ExitCode {
+    // First, before any thread: it takes the variables out of the environment.
+    let activated = listener_from_systemd();
     let args = Args::parse();
-    match run(&args) {
+    match activated
+        .map_err(|e| format!("LISTEN_FDS: {e}"))
+        .and_then(|listener| run(&args, listener))
+    {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("serve: {err}");
@@ -89,7 +120,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: &Args) -> Result<(), String> {
+fn run(args: &Args, activated: Option<std::net::TcpListener>) -> Result<(), String> {
     stderr_log::init(!args.quiet);
     let mut files = Files::new(&args.dir)
         .map_err(|e| format!("{}: {e}", args.dir.display()))?
@@ -101,11 +132,20 @@ fn run(args: &Args) -> Result<(), String> {
         || std::thread::available_parallelism().map_or(2, usize::from),
         usize::from,
     );
-    let builder = args.tls.apply(AIOServer::builder().workers(workers));
-    let mut server = builder
+    let builder = args
+        .tls
+        .apply(AIOServer::builder().workers(workers))
         .access_log(!args.quiet)
-        .bind(args.addr.as_str(), files.into_fn())
-        .map_err(|e| format!("{}: {e}", args.addr))?;
+        .reuse_port(args.reuse_port);
+    let handler = with_metrics(args.metrics.as_deref(), &builder, files)?;
+    let mut server = match activated {
+        Some(listener) => builder
+            .listen(listener, handler)
+            .map_err(|e| format!("LISTEN_FDS: {e}"))?,
+        None => builder
+            .bind(args.addr.as_str(), handler)
+            .map_err(|e| format!("{}: {e}", args.addr))?,
+    };
     server
         .shutdown_on_signals()
         .map_err(|e| format!("signal handlers: {e}"))?;
@@ -115,6 +155,28 @@ fn run(args: &Args) -> Result<(), String> {
     server.start();
     Ok(())
 }
+
+/// The handler: `files`, or, with a `--metrics` path, a router that
+/// answers the metrics of the server `builder` binds there (`HEAD` too,
+/// `405` for other methods) and hands every other path to `files`.
+fn with_metrics(
+    path: Option<&str>,
+    builder: &ServerBuilder,
+    files: Files,
+) -> Result<Handle, String> {
+    let Some(path) = path else {
+        return Ok(Box::new(files.into_fn()));
+    };
+    let router = Router::builder()
+        .get(path, builder.metrics_handler())
+        .fallback(files.into_fn())
+        .build()
+        .map_err(|e| format!("--metrics: {e}"))?;
+    Ok(Box::new(router.into_fn()))
+}
+
+/// What the server runs.
+type Handle = Box<dyn Fn(&Request) -> Response + Send + Sync + 'static>;
 
 /// Prints the address once bound, flushed at once: a script or a test waits
 /// for this line (with `--addr 127.0.0.1:0`, it names the port).
@@ -181,5 +243,59 @@ mod tests {
         ] {
             assert!(Args::try_parse_from(half).is_err(), "{half:?}");
         }
+    }
+
+    #[test]
+    fn deploying_arguments() {
+        let args = Args::try_parse_from(["serve"]).unwrap();
+        assert!(args.metrics.is_none() && !args.reuse_port);
+        let args =
+            Args::try_parse_from(["serve", "--metrics", "/metrics", "--reuse-port"]).unwrap();
+        assert_eq!(args.metrics.as_deref(), Some("/metrics"));
+        assert!(args.reuse_port);
+        for bad in ["metrics", "/m/{name}", "/m/}", ""] {
+            assert!(
+                Args::try_parse_from(["serve", "--metrics", bad]).is_err(),
+                "{bad:?} accepted"
+            );
+        }
+    }
+
+    /// `--metrics PATH` answers the metrics there (503 until the server is
+    /// bound, 405 for other methods) and every other path from the
+    /// directory; without it, PATH is a file path like any other.
+    #[test]
+    fn metrics_path_beside_the_files() {
+        use mini_async_http::Method;
+        let dir = std::env::temp_dir().join(format!("serve-metrics-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("index.html"), "hello").unwrap();
+        let builder = AIOServer::builder();
+        let get = |h: &Handle, path: &str| h(&Request::new(Method::Get, path)).status();
+
+        let routed = with_metrics(Some("/metrics"), &builder, Files::new(&dir).unwrap()).unwrap();
+        assert_eq!(get(&routed, "/metrics"), 503);
+        assert_eq!(get(&routed, "/index.html"), 200);
+        assert_eq!(get(&routed, "/missing"), 404);
+        assert_eq!(
+            routed(&Request::new(Method::Post, "/metrics")).status(),
+            405
+        );
+        let plain = with_metrics(None, &builder, Files::new(&dir).unwrap()).unwrap();
+        assert_eq!(get(&plain, "/metrics"), 404);
+        assert_eq!(get(&plain, "/index.html"), 200);
+
+        let server = builder
+            .bind("127.0.0.1:0", |_: &Request| {
+                mini_async_http::ResponseBuilder::empty_200()
+                    .build()
+                    .unwrap()
+            })
+            .unwrap();
+        let body = routed(&Request::new(Method::Get, "/metrics"));
+        assert_eq!(body.status(), 200);
+        assert!(String::from_utf8_lossy(body.body()).contains("mini_http_workers "));
+        drop(server);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -31,6 +31,7 @@ use crate::{ForwardedHeader, IntoResponse, Request, Response};
 /// | [`producer_timeout`](Self::producer_timeout) | none | a channel body whose producer sent nothing for this long is cut off (connection closed) |
 /// | [`linger_timeout`](Self::linger_timeout) | 2 s | a closing connection stops waiting for the client's FIN |
 /// | [`shutdown_timeout`](Self::shutdown_timeout) | 30 s | remaining connections are dropped and `start` returns |
+/// | [`drain_grace`](Self::drain_grace) | 1 s | during a shutdown, connections between requests are closed |
 /// | [`max_requests_per_connection`](Self::max_requests_per_connection) | unlimited | the last response says `Connection: close` |
 /// | [`nodelay`](Self::nodelay) | `true` | `TCP_NODELAY` on accepted sockets |
 /// | [`coalesce`](Self::coalesce) | 50 µs | under load, pause this long before a poll that would find few events |
@@ -76,6 +77,7 @@ pub struct ServerBuilder {
     pub(crate) write_timeout: Duration,
     pub(crate) linger_timeout: Duration,
     pub(crate) shutdown_timeout: Duration,
+    pub(crate) drain_grace: Duration,
     pub(crate) max_requests: Option<u64>,
     pub(crate) nodelay: bool,
     pub(crate) coalesce: Duration,
@@ -108,6 +110,7 @@ impl Default for ServerBuilder {
             write_timeout: Duration::from_secs(30),
             linger_timeout: Duration::from_secs(2),
             shutdown_timeout: Duration::from_secs(30),
+            drain_grace: Duration::from_secs(1),
             max_requests: None,
             nodelay: true,
             coalesce: Duration::from_micros(50),
@@ -248,6 +251,25 @@ impl ServerBuilder {
         /// # let _ = builder;
         /// ```
         shutdown_timeout: Duration => |s, d| s.shutdown_timeout = d
+    );
+    setter!(
+        /// How long a shutdown keeps reading connections that are between
+        /// requests: idle keep-alive connections, new ones that have sent
+        /// nothing yet (including those still queued on the socket, which
+        /// are accepted first) and ones with part of a head. A request that
+        /// arrives meanwhile is answered, with `Connection: close`; then,
+        /// or when the grace has passed, the connection is closed. A client
+        /// that sends on a connection just as the server closes it loses
+        /// that request (RFC 9112 §9.6 leaves the retry to it): most
+        /// clients send their next request within a round trip of the last
+        /// response, or of connecting, so the grace turns those races into
+        /// answers. `Duration::ZERO` closes such connections at once.
+        ///
+        /// ```
+        /// let builder = mini_async_http::AIOServer::builder().drain_grace(std::time::Duration::ZERO);
+        /// # let _ = builder;
+        /// ```
+        drain_grace: Duration => |s, d| s.drain_grace = d
     );
     setter!(
         /// Requests served on one connection before it is closed.

@@ -414,7 +414,14 @@ pub struct ServerHandle {
 }
 
 impl ServerHandle {
-    /// Starts a graceful shutdown; returns at once.
+    /// Starts a graceful shutdown; returns at once. The server accepts
+    /// what its socket has queued and stops accepting; requests already
+    /// read are answered, the last on each connection with `Connection:
+    /// close`; connections between requests are read for
+    /// [`drain_grace`](crate::ServerBuilder::drain_grace) more (a request
+    /// that arrives is answered, with `Connection: close`), then closed;
+    /// [`shutdown_timeout`](crate::ServerBuilder::shutdown_timeout) bounds
+    /// it all, and then [`AIOServer::start`] returns.
     ///
     /// ```
     /// # use mini_async_http::{AIOServer, ResponseBuilder};
