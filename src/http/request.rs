@@ -88,8 +88,14 @@ pub struct Request {
 /// level is set once ([`OnceLock`]), so what a handler borrows is never
 /// changed under it; [`Request::clear`] empties the chain for the next
 /// request. A static route without a mount stores nothing.
+///
+/// The first level lives in the request itself and holds its first
+/// [`INLINE_PARAMS`] values inline, a value that needed no decoding is a
+/// range of the target, and the names are the route's, shared: routing
+/// through one router to a route of up to four parameters without `%`
+/// allocates nothing. Only the levels below a mount are boxed.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct RouteSlot(OnceLock<Box<RouteLevel>>);
+pub(crate) struct RouteSlot(OnceLock<RouteLevel>);
 
 /// One level of routing.
 #[derive(Clone, Debug)]
@@ -97,58 +103,142 @@ pub(crate) struct RouteLevel {
     /// Bytes at the start of `path()` consumed by mounts, this level's
     /// included.
     pub(crate) prefix: usize,
-    /// This level's path parameters, in pattern order.
-    pub(crate) params: Vec<Param>,
-    next: RouteSlot,
+    /// The names of this level's parameters, in pattern order: the route's
+    /// own (one reference count for them all), `None` when it has none.
+    pub(crate) names: Option<Arc<[Box<str>]>>,
+    /// Their values, in the same order.
+    pub(crate) values: ParamValues,
+    next: OnceLock<Box<RouteLevel>>,
+}
+
+/// How many parameter values a level holds without allocating.
+pub(crate) const INLINE_PARAMS: usize = 4;
+
+/// A level's parameter values: up to [`INLINE_PARAMS`] inline, more in a
+/// `Vec`. Small (a level is moved into the request whole), so a value is
+/// a `u32` range or a boxed string.
+#[derive(Clone, Debug)]
+pub(crate) enum ParamValues {
+    Inline {
+        len: u8,
+        values: [ParamValue; INLINE_PARAMS],
+    },
+    Heap(Vec<ParamValue>),
+}
+
+/// A parameter's value: a range of the target when it needed no decoding,
+/// else the decoded text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[allow(dead_code)] // constructed by the router
+pub(crate) enum ParamValue {
+    Raw(Range<u32>),
+    Decoded(Box<str>),
+}
+
+impl Default for ParamValue {
+    fn default() -> ParamValue {
+        ParamValue::Raw(0..0)
+    }
 }
 
 impl RouteSlot {
     /// The innermost level, if any.
     pub(crate) fn last(&self) -> Option<&RouteLevel> {
-        let mut level = self.0.get()?;
-        while let Some(next) = level.next.0.get() {
-            level = next;
-        }
-        Some(level)
+        self.levels().last()
     }
 
     /// Every level, outermost first.
     fn levels(&self) -> impl Iterator<Item = &RouteLevel> {
-        std::iter::successors(self.0.get().map(|b| &**b), |level| {
-            level.next.0.get().map(|b| &**b)
-        })
+        std::iter::successors(self.0.get(), |level| level.next.get().map(|b| &**b))
     }
 
-    /// Appends a level below the innermost one.
+    /// Appends `level` below the innermost one.
     #[allow(dead_code)] // used by the router
-    pub(crate) fn push(&self, prefix: usize, params: Vec<Param>) {
-        let mut slot = self;
-        while let Some(level) = slot.0.get() {
-            slot = &level.next;
+    pub(crate) fn push(&self, level: RouteLevel) {
+        let Err(level) = self.0.set(level) else {
+            return;
+        };
+        let mut level = Box::new(level);
+        let mut above = self.0.get();
+        // A level set meanwhile (the request routed on two threads at once)
+        // is walked past, never replaced: nothing borrowed changes.
+        while let Some(parent) = above {
+            match parent.next.set(level) {
+                Ok(()) => return,
+                Err(back) => level = back,
+            }
+            above = parent.next.get().map(|b| &**b);
         }
-        let _ = slot.0.set(Box::new(RouteLevel {
-            prefix,
-            params,
-            next: RouteSlot::default(),
-        }));
+    }
+
+    /// Empties the chain (nothing to do after a static route).
+    fn clear(&mut self) {
+        self.0.take();
     }
 }
 
-/// One path parameter.
-#[derive(Clone, Debug)]
-pub(crate) struct Param {
-    /// The name in the pattern (shared with the route: no allocation).
-    pub(crate) name: Arc<str>,
-    pub(crate) value: ParamValue,
+impl RouteLevel {
+    /// A level without values yet.
+    #[allow(dead_code)] // used by the router
+    pub(crate) fn new(prefix: usize, names: Option<Arc<[Box<str>]>>) -> RouteLevel {
+        RouteLevel {
+            prefix,
+            names,
+            values: ParamValues::default(),
+            next: OnceLock::new(),
+        }
+    }
+
+    /// `(name, value)` of each parameter, in pattern order.
+    fn params(&self) -> impl Iterator<Item = (&str, &ParamValue)> {
+        let names = self.names.as_deref().unwrap_or_default();
+        names.iter().map(|n| &**n).zip(self.values.iter())
+    }
 }
 
-/// A parameter's value: a range of the target when it needed no decoding,
-/// else the decoded text.
-#[derive(Clone, Debug)]
-#[allow(dead_code)] // constructed by the router
-pub(crate) enum ParamValue {
-    Raw(Range<usize>),
-    Decoded(String),
+impl Default for ParamValues {
+    fn default() -> ParamValues {
+        ParamValues::Inline {
+            len: 0,
+            values: Default::default(),
+        }
+    }
+}
+
+impl ParamValues {
+    /// Appends a value.
+    #[allow(dead_code)] // used by the router
+    pub(crate) fn push(&mut self, value: ParamValue) {
+        match self {
+            ParamValues::Inline { len, values } => match values.get_mut(usize::from(*len)) {
+                Some(slot) => {
+                    *slot = value;
+                    *len += 1;
+                }
+                None => {
+                    let mut heap = Vec::with_capacity(2 * INLINE_PARAMS);
+                    heap.extend(values.iter_mut().map(std::mem::take));
+                    heap.push(value);
+                    *self = ParamValues::Heap(heap);
+                }
+            },
+            ParamValues::Heap(heap) => heap.push(value),
+        }
+    }
+
+    /// The values in order.
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, ParamValue> {
+        match self {
+            ParamValues::Inline { len, values } => values[..usize::from(*len)].iter(),
+            ParamValues::Heap(heap) => heap.iter(),
+        }
+    }
+
+    /// Whether the values went to the heap.
+    #[cfg(test)]
+    pub(crate) fn spilled(&self) -> bool {
+        matches!(self, ParamValues::Heap(_))
+    }
 }
 
 impl Default for Request {
@@ -370,13 +460,19 @@ impl Request {
     /// assert_eq!(Request::new(Method::Get, "/").params().count(), 0);
     /// ```
     pub fn params(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.route.levels().flat_map(|l| &l.params).map(|p| {
-            let value = match &p.value {
-                ParamValue::Raw(range) => self.target.get(range.clone()).unwrap_or(""),
-                ParamValue::Decoded(text) => text.as_str(),
-            };
-            (&*p.name, value)
-        })
+        self.route
+            .levels()
+            .flat_map(RouteLevel::params)
+            .map(|(name, value)| {
+                let value = match value {
+                    ParamValue::Raw(range) => {
+                        let range = range.start as usize..range.end as usize;
+                        self.target.get(range).unwrap_or("")
+                    }
+                    ParamValue::Decoded(text) => text,
+                };
+                (name, value)
+            })
     }
 
     /// The path below the prefix under which the handler was mounted (the
@@ -395,7 +491,7 @@ impl Request {
 
     /// Empties the request for reuse, keeping its allocations.
     pub(crate) fn clear(&mut self) {
-        self.route = RouteSlot::default();
+        self.route.clear();
         self.method = Method::Get;
         self.target.clear();
         self.path_len = 0;

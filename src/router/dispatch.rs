@@ -10,15 +10,16 @@ use std::sync::Arc;
 use percent_encoding::percent_decode_str;
 
 use super::builder::BoxHandler;
-use crate::http::{Param, ParamValue};
+use crate::http::{ParamValue, RouteLevel};
 use crate::{Method, Request, Response, ResponseBuilder};
 
 /// One pattern of the tree.
 pub(super) struct Entry {
     /// As given (a mount's as `mount <prefix>`), for `Debug`.
     pub(super) pattern: Box<str>,
-    /// The parameter names, in pattern order (a mount's: its prefix's).
-    pub(super) names: Box<[Arc<str>]>,
+    /// The parameter names, in pattern order (a mount's: its prefix's);
+    /// `None` without any.
+    pub(super) names: Option<Arc<[Box<str>]>>,
     pub(super) target: Target,
 }
 
@@ -107,7 +108,6 @@ impl Table {
             return self.miss(req, base, path);
         };
         let entry = &self.entries[*found.value];
-        let values = found.params.iter().map(|(_, value)| value);
         match &entry.target {
             Target::Route(methods) => {
                 let Some(handler) = methods.find(req.method()) else {
@@ -116,11 +116,11 @@ impl Table {
                 // A static route stores nothing, unless the router skipped
                 // an absolute-form target's scheme and authority, which
                 // `route_path` must skip too.
-                if !entry.names.is_empty() || stripped {
-                    let Some(params) = decode(req, &entry.names, values) else {
+                if entry.names.is_some() || stripped {
+                    let Some(level) = level(req, base, entry, &found.params) else {
                         return not_utf8();
                     };
-                    req.route.push(base, params);
+                    req.route.push(level);
                 }
                 handler.call(req)
             }
@@ -133,11 +133,12 @@ impl Table {
                 } else {
                     0
                 };
-                let Some(params) = decode(req, &entry.names, values) else {
+                // The path is the prefix, `/`, and `below` bytes.
+                let prefix = base + path.len() - below - 1;
+                let Some(level) = level(req, prefix, entry, &found.params) else {
                     return not_utf8();
                 };
-                // The path is the prefix, `/`, and `below` bytes.
-                req.route.push(base + path.len() - below - 1, params);
+                req.route.push(level);
                 self.mounts[*mount].call(req)
             }
         }
@@ -195,41 +196,48 @@ fn routable(req: &Request) -> (usize, &str, bool) {
     (0, path, false)
 }
 
-/// The parameters, percent-decoded, borrowing the target where a value
-/// needed no decoding; `None` if a decoded value is not UTF-8.
-fn decode<'a>(
+/// The routing level of `entry` matched with `params` (a mount's: the
+/// prefix's, without the part below it), the values percent-decoded,
+/// borrowing the target where a value needed no decoding; `None` if a
+/// decoded value is not UTF-8.
+fn level(
     req: &Request,
-    names: &[Arc<str>],
-    values: impl Iterator<Item = &'a str>,
-) -> Option<Vec<Param>> {
-    let mut params = Vec::with_capacity(names.len());
-    for (name, raw) in names.iter().zip(values) {
-        let escaped = raw.as_bytes().contains(&b'%');
-        let decoded = if escaped {
-            percent_decode_str(raw).decode_utf8().ok()?
-        } else {
-            Cow::Borrowed(raw)
-        };
-        let value = match decoded {
-            Cow::Borrowed(_) => match range_in(req.target(), raw) {
-                Some(range) => ParamValue::Raw(range),
-                None => ParamValue::Decoded(raw.to_owned()),
-            },
-            Cow::Owned(decoded) => ParamValue::Decoded(decoded),
-        };
-        params.push(Param {
-            name: Arc::clone(name),
-            value,
-        });
+    prefix: usize,
+    entry: &Entry,
+    params: &matchit::Params<'_, '_>,
+) -> Option<RouteLevel> {
+    let mut level = RouteLevel::new(prefix, entry.names.clone());
+    let count = entry.names.as_ref().map_or(0, |names| names.len());
+    for (_, raw) in params.iter().take(count) {
+        level.values.push(value(req, raw)?);
     }
-    Some(params)
+    Some(level)
 }
 
-/// Where `part`, a slice of `whole`, lies in it.
-fn range_in(whole: &str, part: &str) -> Option<Range<usize>> {
+/// One parameter's value: a range of the target when decoding changed
+/// nothing (no `%`, or only malformed escapes), else the decoded text;
+/// `None` if that is not UTF-8.
+fn value(req: &Request, raw: &str) -> Option<ParamValue> {
+    let decoded = if raw.as_bytes().contains(&b'%') {
+        percent_decode_str(raw).decode_utf8().ok()?
+    } else {
+        Cow::Borrowed(raw)
+    };
+    Some(match decoded {
+        Cow::Borrowed(_) => range_in(req.target(), raw)
+            .map_or_else(|| ParamValue::Decoded(raw.into()), ParamValue::Raw),
+        Cow::Owned(decoded) => ParamValue::Decoded(decoded.into()),
+    })
+}
+
+/// Where `part`, a slice of `whole`, lies in it (`None` past 4 GiB).
+fn range_in(whole: &str, part: &str) -> Option<Range<u32>> {
     let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
     let end = start.checked_add(part.len())?;
-    (end <= whole.len()).then_some(start..end)
+    if end > whole.len() {
+        return None;
+    }
+    Some(u32::try_from(start).ok()?..u32::try_from(end).ok()?)
 }
 
 /// `308` to the path `path()[..base] + other`, query kept; `None` when that

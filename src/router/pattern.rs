@@ -1,6 +1,6 @@
 //! The checks a pattern passes before matchit sees it, and the names of its
-//! parameters (kept by the route as `Arc<str>`, so a match shares them
-//! instead of copying them into the request).
+//! parameters (kept by the route behind one `Arc`, so a match shares them
+//! with the request instead of copying them).
 
 use std::sync::Arc;
 
@@ -9,8 +9,16 @@ use super::RouteError;
 /// A pattern's parameter names, in order, and whether the last is a
 /// catch-all.
 pub(super) struct Params {
-    pub(super) names: Vec<Arc<str>>,
+    pub(super) names: Vec<Box<str>>,
     pub(super) catch_all: bool,
+}
+
+impl Params {
+    /// The names as a route keeps them: shared, `None` when there are none
+    /// (a request routed there then stores no names).
+    pub(super) fn shared_names(&self) -> Option<Arc<[Box<str>]>> {
+        (!self.names.is_empty()).then(|| self.names.as_slice().into())
+    }
 }
 
 /// Checks `pattern` (`/`-led visible ASCII without `?` or `#`; parameters

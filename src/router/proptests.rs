@@ -209,7 +209,7 @@ proptest! {
                 .route
                 .last()
                 .map(|level| {
-                    level.params.iter().map(|p| matches!(p.value, ParamValue::Raw(_))).collect()
+                    level.values.iter().map(|v| matches!(v, ParamValue::Raw(_))).collect()
                 })
                 .unwrap_or_default();
             prop_assert_eq!(stored, raw);

@@ -95,17 +95,50 @@ fn params_are_percent_decoded() {
     let req = Request::new(Method::Get, "/users/plain");
     router.call(&req);
     let level = req.route.last().unwrap();
-    assert!(matches!(&level.params[0].value, ParamValue::Raw(r) if *r == (7..12)));
-    assert_eq!(&*level.params[0].name, "id");
+    assert_eq!(stored(&req), [ParamValue::Raw(7..12)]);
+    assert_eq!(level.names.as_deref(), Some(&["id".into()][..]));
     let req = Request::new(Method::Get, "/users/a%20b");
     router.call(&req);
-    let level = req.route.last().unwrap();
-    assert!(matches!(&level.params[0].value, ParamValue::Decoded(v) if v == "a b"));
+    assert_eq!(stored(&req), [ParamValue::Decoded("a b".into())]);
 
     // A static route without a mount stores nothing in the request.
     let req = Request::new(Method::Get, "/static");
     assert_eq!(body(&router.call(&req)), "static");
     assert!(req.route.last().is_none());
+}
+
+#[test]
+fn one_param_is_a_borrowed_range_stored_inline() {
+    let router = Router::builder()
+        .get("/users/{id}", named("user"))
+        .get("/{a}/{b}/{c}/{d}/{e}", named("five"))
+        .build()
+        .unwrap();
+    // No `%`: a range of the target, in the level's inline values, under
+    // the route's own names (shared, not copied).
+    let first = Request::new(Method::Get, "/users/42");
+    assert_eq!(body(&router.call(&first)), "user id=42");
+    assert_eq!(stored(&first), [ParamValue::Raw(7..9)]);
+    let second = Request::new(Method::Get, "/users/7");
+    router.call(&second);
+    let (one, two) = (first.route.last().unwrap(), second.route.last().unwrap());
+    assert!(!one.values.spilled());
+    assert!(Arc::ptr_eq(
+        one.names.as_ref().unwrap(),
+        two.names.as_ref().unwrap()
+    ));
+
+    // Past the inline values, the rest goes to the heap, in order.
+    let req = Request::new(Method::Get, "/1/2/3/4/5");
+    assert_eq!(body(&router.call(&req)), "five a=1 b=2 c=3 d=4 e=5");
+    assert!(req.route.last().unwrap().values.spilled());
+
+    // A cleared request (the server reuses one per connection) keeps
+    // nothing of its last route.
+    let mut req = first;
+    req.clear();
+    assert!(req.route.last().is_none());
+    assert_eq!(req.params().count(), 0);
 }
 
 #[test]
@@ -162,8 +195,7 @@ fn catch_all_is_the_rest() {
     assert_eq!(body(&get(&router, "/files/a//b/")), "file path=a//b/");
     let req = Request::new(Method::Get, "/files/a/b.txt?x");
     assert_eq!(body(&router.call(&req)), "file path=a/b.txt");
-    let level = req.route.last().unwrap();
-    assert!(matches!(&level.params[0].value, ParamValue::Raw(r) if *r == (7..14)));
+    assert_eq!(stored(&req), [ParamValue::Raw(7..14)]);
 }
 
 #[test]

@@ -32,6 +32,14 @@ fn get(router: &Router, target: &str) -> Response {
     call(router, Method::Get, target)
 }
 
+/// The values the innermost routing level of `req` stored.
+fn stored(req: &Request) -> Vec<ParamValue> {
+    req.route
+        .last()
+        .map(|level| level.values.iter().cloned().collect())
+        .unwrap_or_default()
+}
+
 fn body(resp: &Response) -> &str {
     std::str::from_utf8(resp.body()).unwrap()
 }
