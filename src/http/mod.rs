@@ -51,7 +51,7 @@ pub use query::QueryError;
 pub use request::Request;
 pub(crate) use request::path_len;
 #[allow(unused_imports)] // used by the router
-pub(crate) use request::{ParamValue, RouteLevel, RouteSlot};
+pub(crate) use request::{ParamValue, ParamValues, RouteLevel, RouteSlot};
 pub use response::{BuildError, Response, ResponseBuilder};
 pub(crate) use response::{byte_set, is_token};
 pub use set_cookie::{SameSite, SetCookie};

@@ -178,13 +178,17 @@ impl RouteSlot {
 }
 
 impl RouteLevel {
-    /// A level without values yet.
+    /// A level with these names and values (as many of each).
     #[allow(dead_code)] // used by the router
-    pub(crate) fn new(prefix: usize, names: Option<Arc<[Box<str>]>>) -> RouteLevel {
+    pub(crate) fn new(
+        prefix: usize,
+        names: Option<Arc<[Box<str>]>>,
+        values: ParamValues,
+    ) -> RouteLevel {
         RouteLevel {
             prefix,
             names,
-            values: ParamValues::default(),
+            values,
             next: OnceLock::new(),
         }
     }

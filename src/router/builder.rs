@@ -359,6 +359,7 @@ impl RouterBuilder {
         let entry = Entry {
             pattern: pattern.into(),
             names: params.shared_names(),
+            cuts: params.cuts.into(),
             target: Target::Route(Methods::new(method, h)),
         };
         let index = self.insert(pattern.to_owned(), pattern, entry)?;
@@ -386,6 +387,7 @@ impl RouterBuilder {
             let entry = Entry {
                 pattern: shown.as_str().into(),
                 names: names.clone(),
+                cuts: pattern::parse(&internal)?.cuts.into(),
                 target,
             };
             self.insert(internal.clone(), &shown, entry)?;

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use percent_encoding::percent_decode_str;
 
 use super::builder::BoxHandler;
-use crate::http::{ParamValue, RouteLevel};
+use super::pattern::{self, Cut};
+use crate::http::{ParamValue, ParamValues, RouteLevel};
 use crate::{Method, Request, Response, ResponseBuilder};
 
 /// One pattern of the tree.
@@ -20,6 +21,9 @@ pub(super) struct Entry {
     /// The parameter names, in pattern order (a mount's: its prefix's);
     /// `None` without any.
     pub(super) names: Option<Arc<[Box<str>]>>,
+    /// Where the values lie in a path the tree matched to this entry (a
+    /// mount's: its prefix's, then the part below it).
+    pub(super) cuts: Box<[Cut]>,
     pub(super) target: Target,
 }
 
@@ -117,10 +121,11 @@ impl Table {
                 // an absolute-form target's scheme and authority, which
                 // `route_path` must skip too.
                 if entry.names.is_some() || stripped {
-                    let Some(level) = level(req, base, entry, &found.params) else {
+                    let Some((values, _)) = values(req, entry, path, &found.params) else {
                         return not_utf8();
                     };
-                    req.route.push(level);
+                    req.route
+                        .push(RouteLevel::new(base, entry.names.clone(), values));
                 }
                 handler.call(req)
             }
@@ -128,17 +133,15 @@ impl Table {
                 redirect(req, base, &format!("{path}/")).unwrap_or_else(|| self.not_found(req))
             }
             Target::Mount { mount, rest } => {
-                let below = if *rest {
-                    found.params.iter().last().map_or(0, |(_, v)| v.len())
-                } else {
-                    0
-                };
-                // The path is the prefix, `/`, and `below` bytes.
-                let prefix = base + path.len() - below - 1;
-                let Some(level) = level(req, prefix, entry, &found.params) else {
+                let Some((values, last)) = values(req, entry, path, &found.params) else {
                     return not_utf8();
                 };
-                req.route.push(level);
+                // The path is the prefix, `/`, and the part below it (the
+                // last value, with `rest`).
+                let below = if *rest { last } else { 0 };
+                let prefix = base + path.len() - below - 1;
+                req.route
+                    .push(RouteLevel::new(prefix, entry.names.clone(), values));
                 self.mounts[*mount].call(req)
             }
         }
@@ -196,22 +199,31 @@ fn routable(req: &Request) -> (usize, &str, bool) {
     (0, path, false)
 }
 
-/// The routing level of `entry` matched with `params` (a mount's: the
-/// prefix's, without the part below it), the values percent-decoded,
-/// borrowing the target where a value needed no decoding; `None` if a
-/// decoded value is not UTF-8.
-fn level(
+/// The parameter values of `entry`, whose pattern the tree matched to
+/// `path` with `params`, and the length of the last one (below a mount's
+/// prefix, the part below it). They are cut from the path by the entry's
+/// [`Cut`]s (a mount's: only as many as its prefix has names),
+/// percent-decoded, borrowing the target where a value needed no decoding;
+/// `None` if a decoded value is not UTF-8.
+fn values(
     req: &Request,
-    prefix: usize,
     entry: &Entry,
+    path: &str,
     params: &matchit::Params<'_, '_>,
-) -> Option<RouteLevel> {
-    let mut level = RouteLevel::new(prefix, entry.names.clone());
+) -> Option<(ParamValues, usize)> {
+    let mut values = ParamValues::default();
     let count = entry.names.as_ref().map_or(0, |names| names.len());
-    for (_, raw) in params.iter().take(count) {
-        level.values.push(value(req, raw)?);
+    let mut last = 0;
+    for (i, cut) in pattern::values(&entry.cuts, path).enumerate() {
+        let theirs = || params.iter().nth(i).map_or("", |(_, v)| v);
+        debug_assert_eq!(cut, Some(theirs()), "cut {i} of {:?}", entry.cuts);
+        let raw = cut.unwrap_or_else(theirs);
+        if i < count {
+            values.push(value(req, raw)?);
+        }
+        last = raw.len();
     }
-    Some(level)
+    Some((values, last))
 }
 
 /// One parameter's value: a range of the target when decoding changed
