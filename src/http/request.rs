@@ -154,6 +154,7 @@ impl RouteSlot {
 
     /// Appends `level` below the innermost one.
     #[allow(dead_code)] // used by the router
+    #[inline]
     pub(crate) fn push(&self, level: RouteLevel) {
         let Err(level) = self.0.set(level) else {
             return;
@@ -212,20 +213,20 @@ impl Default for ParamValues {
 impl ParamValues {
     /// Appends a value.
     #[allow(dead_code)] // used by the router
+    #[inline]
     pub(crate) fn push(&mut self, value: ParamValue) {
         match self {
-            ParamValues::Inline { len, values } => match values.get_mut(usize::from(*len)) {
-                Some(slot) => {
+            ParamValues::Inline { len, values } => {
+                if let Some(slot) = values.get_mut(usize::from(*len)) {
                     *slot = value;
                     *len += 1;
-                }
-                None => {
+                } else {
                     let mut heap = Vec::with_capacity(2 * INLINE_PARAMS);
                     heap.extend(values.iter_mut().map(std::mem::take));
                     heap.push(value);
                     *self = ParamValues::Heap(heap);
                 }
-            },
+            }
             ParamValues::Heap(heap) => heap.push(value),
         }
     }

@@ -230,7 +230,7 @@ fn values(
 /// nothing (no `%`, or only malformed escapes), else the decoded text;
 /// `None` if that is not UTF-8.
 fn value(req: &Request, raw: &str) -> Option<ParamValue> {
-    let decoded = if raw.as_bytes().contains(&b'%') {
+    let decoded = if raw.bytes().any(|b| b == b'%') {
         percent_decode_str(raw).decode_utf8().ok()?
     } else {
         Cow::Borrowed(raw)
