@@ -31,6 +31,7 @@ mod redirect;
 mod request;
 mod response;
 mod response_mut;
+mod route;
 mod set_cookie;
 mod version;
 
@@ -50,9 +51,11 @@ pub use method::Method;
 pub use query::QueryError;
 pub use request::Request;
 pub(crate) use request::path_len;
-#[allow(unused_imports)] // used by the router
-pub(crate) use request::{ParamValue, ParamValues, RouteLevel, RouteSlot};
 pub use response::{BuildError, Response, ResponseBuilder};
 pub(crate) use response::{byte_set, is_token};
+#[cfg(test)]
+pub(crate) use route::ValueRef;
+#[allow(unused_imports)] // used by the router
+pub(crate) use route::{Names, ParamValue, ParamValues};
 pub use set_cookie::{SameSite, SetCookie};
 pub use version::Version;

@@ -1,8 +1,7 @@
 use std::net::{Ipv4Addr, SocketAddr};
-use std::ops::Range;
-use std::sync::{Arc, OnceLock};
 
 use super::body_reader::Spooled;
+use super::route::{Level, RouteSlot};
 use super::{Headers, Method, Version};
 
 /// A request as the handler sees it: head fields and the whole body.
@@ -80,170 +79,6 @@ pub struct Request {
     pub(crate) peer_addr: SocketAddr,
     /// What a router matched; empty unless a router is in front.
     pub(crate) route: RouteSlot,
-}
-
-/// What a router matched, appended level by level (a mount, then the
-/// router under it), through `&Request`: the server hands every handler a
-/// shared reference, and a route's closure reads what its router found. Each
-/// level is set once ([`OnceLock`]), so what a handler borrows is never
-/// changed under it; [`Request::clear`] empties the chain for the next
-/// request. A static route without a mount stores nothing.
-///
-/// The first level lives in the request itself and holds its first
-/// [`INLINE_PARAMS`] values inline, a value that needed no decoding is a
-/// range of the target, and the names are the route's, shared: routing
-/// through one router to a route of up to four parameters without `%`
-/// allocates nothing. Only the levels below a mount are boxed.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct RouteSlot(OnceLock<RouteLevel>);
-
-/// One level of routing.
-#[derive(Clone, Debug)]
-pub(crate) struct RouteLevel {
-    /// Bytes at the start of `path()` consumed by mounts, this level's
-    /// included.
-    pub(crate) prefix: usize,
-    /// The names of this level's parameters, in pattern order: the route's
-    /// own (one reference count for them all), `None` when it has none.
-    pub(crate) names: Option<Arc<[Box<str>]>>,
-    /// Their values, in the same order.
-    pub(crate) values: ParamValues,
-    next: OnceLock<Box<RouteLevel>>,
-}
-
-/// How many parameter values a level holds without allocating.
-pub(crate) const INLINE_PARAMS: usize = 4;
-
-/// A level's parameter values: up to [`INLINE_PARAMS`] inline, more in a
-/// `Vec`. Small (a level is moved into the request whole), so a value is
-/// a `u32` range or a boxed string.
-#[derive(Clone, Debug)]
-pub(crate) enum ParamValues {
-    Inline {
-        len: u8,
-        values: [ParamValue; INLINE_PARAMS],
-    },
-    Heap(Vec<ParamValue>),
-}
-
-/// A parameter's value: a range of the target when it needed no decoding,
-/// else the decoded text.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[allow(dead_code)] // constructed by the router
-pub(crate) enum ParamValue {
-    Raw(Range<u32>),
-    Decoded(Box<str>),
-}
-
-impl Default for ParamValue {
-    fn default() -> ParamValue {
-        ParamValue::Raw(0..0)
-    }
-}
-
-impl RouteSlot {
-    /// The innermost level, if any.
-    pub(crate) fn last(&self) -> Option<&RouteLevel> {
-        self.levels().last()
-    }
-
-    /// Every level, outermost first.
-    fn levels(&self) -> impl Iterator<Item = &RouteLevel> {
-        std::iter::successors(self.0.get(), |level| level.next.get().map(|b| &**b))
-    }
-
-    /// Appends `level` below the innermost one.
-    #[allow(dead_code)] // used by the router
-    #[inline]
-    pub(crate) fn push(&self, level: RouteLevel) {
-        let Err(level) = self.0.set(level) else {
-            return;
-        };
-        let mut level = Box::new(level);
-        let mut above = self.0.get();
-        // A level set meanwhile (the request routed on two threads at once)
-        // is walked past, never replaced: nothing borrowed changes.
-        while let Some(parent) = above {
-            match parent.next.set(level) {
-                Ok(()) => return,
-                Err(back) => level = back,
-            }
-            above = parent.next.get().map(|b| &**b);
-        }
-    }
-
-    /// Empties the chain (nothing to do after a static route).
-    fn clear(&mut self) {
-        self.0.take();
-    }
-}
-
-impl RouteLevel {
-    /// A level with these names and values (as many of each).
-    #[allow(dead_code)] // used by the router
-    pub(crate) fn new(
-        prefix: usize,
-        names: Option<Arc<[Box<str>]>>,
-        values: ParamValues,
-    ) -> RouteLevel {
-        RouteLevel {
-            prefix,
-            names,
-            values,
-            next: OnceLock::new(),
-        }
-    }
-
-    /// `(name, value)` of each parameter, in pattern order.
-    fn params(&self) -> impl Iterator<Item = (&str, &ParamValue)> {
-        let names = self.names.as_deref().unwrap_or_default();
-        names.iter().map(|n| &**n).zip(self.values.iter())
-    }
-}
-
-impl Default for ParamValues {
-    fn default() -> ParamValues {
-        ParamValues::Inline {
-            len: 0,
-            values: Default::default(),
-        }
-    }
-}
-
-impl ParamValues {
-    /// Appends a value.
-    #[allow(dead_code)] // used by the router
-    #[inline]
-    pub(crate) fn push(&mut self, value: ParamValue) {
-        match self {
-            ParamValues::Inline { len, values } => {
-                if let Some(slot) = values.get_mut(usize::from(*len)) {
-                    *slot = value;
-                    *len += 1;
-                } else {
-                    let mut heap = Vec::with_capacity(2 * INLINE_PARAMS);
-                    heap.extend(values.iter_mut().map(std::mem::take));
-                    heap.push(value);
-                    *self = ParamValues::Heap(heap);
-                }
-            }
-            ParamValues::Heap(heap) => heap.push(value),
-        }
-    }
-
-    /// The values in order.
-    pub(crate) fn iter(&self) -> std::slice::Iter<'_, ParamValue> {
-        match self {
-            ParamValues::Inline { len, values } => values[..usize::from(*len)].iter(),
-            ParamValues::Heap(heap) => heap.iter(),
-        }
-    }
-
-    /// Whether the values went to the heap.
-    #[cfg(test)]
-    pub(crate) fn spilled(&self) -> bool {
-        matches!(self, ParamValues::Heap(_))
-    }
 }
 
 impl Default for Request {
@@ -467,17 +302,8 @@ impl Request {
     pub fn params(&self) -> impl Iterator<Item = (&str, &str)> {
         self.route
             .levels()
-            .flat_map(RouteLevel::params)
-            .map(|(name, value)| {
-                let value = match value {
-                    ParamValue::Raw(range) => {
-                        let range = range.start as usize..range.end as usize;
-                        self.target.get(range).unwrap_or("")
-                    }
-                    ParamValue::Decoded(text) => text,
-                };
-                (name, value)
-            })
+            .flat_map(Level::into_params)
+            .map(|(name, value)| (name, value.text(&self.target)))
     }
 
     /// The path below the prefix under which the handler was mounted (the
@@ -490,7 +316,7 @@ impl Request {
     /// ```
     #[must_use]
     pub fn route_path(&self) -> &str {
-        let prefix = self.route.last().map_or(0, |l| l.prefix);
+        let prefix = self.route.prefix().unwrap_or(0);
         self.path().get(prefix..).unwrap_or("")
     }
 

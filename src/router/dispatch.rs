@@ -5,13 +5,12 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
-use std::sync::Arc;
 
 use percent_encoding::percent_decode_str;
 
 use super::builder::BoxHandler;
 use super::pattern::{self, Cut};
-use crate::http::{ParamValue, ParamValues, RouteLevel};
+use crate::http::{Names, ParamValue, ParamValues};
 use crate::{Method, Request, Response, ResponseBuilder};
 
 /// One pattern of the tree.
@@ -20,7 +19,7 @@ pub(super) struct Entry {
     pub(super) pattern: Box<str>,
     /// The parameter names, in pattern order (a mount's: its prefix's);
     /// `None` without any.
-    pub(super) names: Option<Arc<[Box<str>]>>,
+    pub(super) names: Option<Names>,
     /// Where the values lie in a path the tree matched to this entry (a
     /// mount's: its prefix's, then the part below it).
     pub(super) cuts: Box<[Cut]>,
@@ -124,8 +123,7 @@ impl Table {
                     let Some((values, _)) = values(req, entry, path, &found.params) else {
                         return not_utf8();
                     };
-                    req.route
-                        .push(RouteLevel::new(base, entry.names.clone(), values));
+                    req.route.push(base, entry.names.as_ref(), values);
                 }
                 handler.call(req)
             }
@@ -140,8 +138,7 @@ impl Table {
                 // last value, with `rest`).
                 let below = if *rest { last } else { 0 };
                 let prefix = base + path.len() - below - 1;
-                req.route
-                    .push(RouteLevel::new(prefix, entry.names.clone(), values));
+                req.route.push(prefix, entry.names.as_ref(), values);
                 self.mounts[*mount].call(req)
             }
         }
@@ -184,8 +181,8 @@ impl Table {
 /// say (an absolute-form target seen by the outermost router).
 fn routable(req: &Request) -> (usize, &str, bool) {
     let path = req.path();
-    if let Some(level) = req.route.last() {
-        return (level.prefix, path.get(level.prefix..).unwrap_or(""), false);
+    if let Some(prefix) = req.route.prefix() {
+        return (prefix, path.get(prefix..).unwrap_or(""), false);
     }
     if !path.starts_with('/') {
         if let Some(scheme_end) = path.find("://") {

@@ -3,9 +3,8 @@
 //! with the request instead of copying them), and where their values lie
 //! in a path it matched ([`Cut`]).
 
-use std::sync::Arc;
-
 use super::RouteError;
+use crate::http::Names;
 
 /// A pattern's parameter names, in order, whether the last is a
 /// catch-all, and where their values lie in a path.
@@ -32,7 +31,7 @@ pub(super) struct Cut {
 impl Params {
     /// The names as a route keeps them: shared, `None` when there are none
     /// (a request routed there then stores no names).
-    pub(super) fn shared_names(&self) -> Option<Arc<[Box<str>]>> {
+    pub(super) fn shared_names(&self) -> Option<Names> {
         (!self.names.is_empty()).then(|| self.names.as_slice().into())
     }
 }

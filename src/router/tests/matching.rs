@@ -94,12 +94,11 @@ fn params_are_percent_decoded() {
     // Borrowed from the target where nothing was decoded; copied where it was.
     let req = Request::new(Method::Get, "/users/plain");
     router.call(&req);
-    let level = req.route.last().unwrap();
-    assert_eq!(stored(&req), [ParamValue::Raw(7..12)]);
-    assert_eq!(level.names.as_deref(), Some(&["id".into()][..]));
+    assert_eq!(stored(&req), [ValueRef::Raw(7..12)]);
+    assert_eq!(req.route.last().unwrap().names, [Box::from("id")]);
     let req = Request::new(Method::Get, "/users/a%20b");
     router.call(&req);
-    assert_eq!(stored(&req), [ParamValue::Decoded("a b".into())]);
+    assert_eq!(stored(&req), [ValueRef::Decoded("a b")]);
 
     // A static route without a mount stores nothing in the request.
     let req = Request::new(Method::Get, "/static");
@@ -114,31 +113,39 @@ fn one_param_is_a_borrowed_range_stored_inline() {
         .get("/{a}/{b}/{c}/{d}/{e}", named("five"))
         .build()
         .unwrap();
-    // No `%`: a range of the target, in the level's inline values, under
-    // the route's own names (shared, not copied).
+    // No `%`: a range of the target, stored as integers in the request
+    // itself, under the route's own names (shared, not copied).
     let first = Request::new(Method::Get, "/users/42");
     assert_eq!(body(&router.call(&first)), "user id=42");
-    assert_eq!(stored(&first), [ParamValue::Raw(7..9)]);
+    assert_eq!(stored(&first), [ValueRef::Raw(7..9)]);
     let second = Request::new(Method::Get, "/users/7");
     router.call(&second);
+    assert!(first.route.is_compact() && second.route.is_compact());
     let (one, two) = (first.route.last().unwrap(), second.route.last().unwrap());
-    assert!(!one.values.spilled());
-    assert!(Arc::ptr_eq(
-        one.names.as_ref().unwrap(),
-        two.names.as_ref().unwrap()
-    ));
+    let names = one.names.as_ptr();
+    assert_eq!(two.names.as_ptr(), names);
 
-    // Past the inline values, the rest goes to the heap, in order.
+    // A decoded value is copied; past the inline values, the rest goes to
+    // the heap, in order.
+    let req = Request::new(Method::Get, "/users/%41");
+    assert_eq!(body(&router.call(&req)), "user id=A");
+    assert!(!req.route.is_compact() && !req.route.last().unwrap().is_ranges());
     let req = Request::new(Method::Get, "/1/2/3/4/5");
     assert_eq!(body(&router.call(&req)), "five a=1 b=2 c=3 d=4 e=5");
-    assert!(req.route.last().unwrap().values.spilled());
+    assert!(!req.route.is_compact() && !req.route.last().unwrap().is_ranges());
 
     // A cleared request (the server reuses one per connection) keeps
-    // nothing of its last route.
+    // nothing of its last route, and routed again to the same route finds
+    // its names where they were.
     let mut req = first;
     req.clear();
     assert!(req.route.last().is_none());
     assert_eq!(req.params().count(), 0);
+    req.target.push_str("/users/8");
+    req.path_len = req.target.len();
+    assert_eq!(body(&router.call(&req)), "user id=8");
+    assert!(req.route.is_compact());
+    assert_eq!(req.route.last().unwrap().names.as_ptr(), names);
 }
 
 #[test]
@@ -195,7 +202,7 @@ fn catch_all_is_the_rest() {
     assert_eq!(body(&get(&router, "/files/a//b/")), "file path=a//b/");
     let req = Request::new(Method::Get, "/files/a/b.txt?x");
     assert_eq!(body(&router.call(&req)), "file path=a/b.txt");
-    assert_eq!(stored(&req), [ParamValue::Raw(7..14)]);
+    assert_eq!(stored(&req), [ValueRef::Raw(7..14)]);
 }
 
 #[test]
