@@ -18,7 +18,11 @@ use mini_async_http::{Handler, Request, Response, ResponseBuilder, Router};
 const BROWSER: &[u8] = b"GET /wp-content/uploads/2010/03/hello-kitty-darth-vader-pink.jpg HTTP/1.1\r\nHost: www.kittyhell.com\r\nUser-Agent: Mozilla/5.0 (Macintosh; U; Intel Mac OS X 10.6; ja-JP-mac; rv:1.9.2.3) Gecko/20100401 Firefox/3.6.3 Pathtraq/0.9\r\nAccept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\nAccept-Language: ja,en-us;q=0.7,en;q=0.3\r\nAccept-Encoding: gzip,deflate\r\nAccept-Charset: Shift_JIS,utf-8;q=0.7,*;q=0.7\r\nKeep-Alive: 115\r\nConnection: keep-alive\r\nCookie: wp_ozh_wsa_visits=2; wp_ozh_wsa_visit_lasttime=xxxxxxxxxx\r\n\r\n";
 
 fn hello(_: &Request) -> Response {
-    ResponseBuilder::empty_200().body(b"Hello, World!").content_type("text/plain").build().unwrap()
+    ResponseBuilder::empty_200()
+        .body(b"Hello, World!")
+        .content_type("text/plain")
+        .build()
+        .unwrap()
 }
 
 /// Ten sections of five routes: two static, two with a parameter, one
@@ -38,7 +42,10 @@ fn table() -> Router {
 
 fn main() {
     let what = std::env::args().nth(1).unwrap_or_else(|| "pipeline".into());
-    let iterations: usize = std::env::args().nth(2).and_then(|n| n.parse().ok()).unwrap_or(10_000);
+    let iterations: usize = std::env::args()
+        .nth(2)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10_000);
     let (bare, route) = match what.strip_prefix("bare-") {
         Some(route) => (true, route),
         None => (false, what.as_str()),
@@ -51,7 +58,9 @@ fn main() {
         _ => None,
     };
     let one: Vec<u8> = match (target, route) {
-        (Some(target), _) => format!("GET {target} HTTP/1.1\r\nHost: localhost:8080\r\n\r\n").into(),
+        (Some(target), _) => {
+            format!("GET {target} HTTP/1.1\r\nHost: localhost:8080\r\n\r\n").into()
+        }
         (None, "browser") => BROWSER.to_vec(),
         (None, _) => b"GET / HTTP/1.1\r\nHost: localhost:8080\r\n\r\n".to_vec(),
     };
