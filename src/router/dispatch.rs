@@ -147,13 +147,14 @@ impl Table {
     /// No pattern matches: a redirect if one does with or without a
     /// trailing slash, else the fallback or `404`.
     fn miss(&self, req: &Request, base: usize, path: &str) -> Response {
-        let other: Cow<str> = match path.strip_suffix('/') {
-            Some(stripped) if !stripped.is_empty() => stripped.into(),
+        let (mut buf, mut spill) = ([0; 256], String::new());
+        let other = match path.strip_suffix('/') {
+            Some(stripped) if !stripped.is_empty() => stripped,
             Some(_) => return self.not_found(req),
-            None => format!("{path}/").into(),
+            None => with_slash(path, &mut buf, &mut spill),
         };
-        if self.tree.at(&other).is_ok() {
-            if let Some(resp) = redirect(req, base, &other) {
+        if self.tree.at(other).is_ok() {
+            if let Some(resp) = redirect(req, base, other) {
                 return resp;
             }
         }
@@ -247,6 +248,22 @@ fn range_in(whole: &str, part: &str) -> Option<Range<u32>> {
         return None;
     }
     Some(u32::try_from(start).ok()?..u32::try_from(end).ok()?)
+}
+
+/// `path` and a slash, in `buf` when it fits (so that a miss, which every
+/// scanner of a site makes, allocates nothing), else in `spill`.
+fn with_slash<'a>(path: &str, buf: &'a mut [u8; 256], spill: &'a mut String) -> &'a str {
+    if let Some(room) = buf.get_mut(..=path.len()) {
+        let (head, slash) = room.split_at_mut(path.len());
+        head.copy_from_slice(path.as_bytes());
+        slash[0] = b'/';
+        if let Ok(joined) = std::str::from_utf8(room) {
+            return joined;
+        }
+    }
+    spill.push_str(path);
+    spill.push('/');
+    spill
 }
 
 /// `308` to the path `path()[..base] + other`, query kept; `None` when that
