@@ -108,9 +108,14 @@ fn params_are_percent_decoded() {
 
 #[test]
 fn one_param_is_a_borrowed_range_stored_inline() {
+    let api = Router::builder()
+        .get("/users/{id}", named("api"))
+        .build()
+        .unwrap();
     let router = Router::builder()
         .get("/users/{id}", named("user"))
         .get("/{a}/{b}/{c}/{d}/{e}", named("five"))
+        .mount("/api/{v}", api)
         .build()
         .unwrap();
     // No `%`: a range of the target, stored as integers in the request
@@ -120,19 +125,24 @@ fn one_param_is_a_borrowed_range_stored_inline() {
     assert_eq!(stored(&first), [ValueRef::Raw(7..9)]);
     let second = Request::new(Method::Get, "/users/7");
     router.call(&second);
-    assert!(first.route.is_compact() && second.route.is_compact());
+    assert!(first.route.compact_levels() == 1 && second.route.compact_levels() == 1);
     let (one, two) = (first.route.last().unwrap(), second.route.last().unwrap());
     let names = one.names.as_ptr();
     assert_eq!(two.names.as_ptr(), names);
+
+    // So are a mount's and its router's.
+    let req = Request::new(Method::Get, "/api/v2/users/9");
+    assert_eq!(body(&router.call(&req)), "api v=v2 id=9");
+    assert_eq!(req.route.compact_levels(), 2);
 
     // A decoded value is copied; past the inline values, the rest goes to
     // the heap, in order.
     let req = Request::new(Method::Get, "/users/%41");
     assert_eq!(body(&router.call(&req)), "user id=A");
-    assert!(!req.route.is_compact() && !req.route.last().unwrap().is_ranges());
+    assert!(req.route.compact_levels() == 0 && !req.route.last().unwrap().is_ranges());
     let req = Request::new(Method::Get, "/1/2/3/4/5");
     assert_eq!(body(&router.call(&req)), "five a=1 b=2 c=3 d=4 e=5");
-    assert!(!req.route.is_compact() && !req.route.last().unwrap().is_ranges());
+    assert!(req.route.compact_levels() == 0 && !req.route.last().unwrap().is_ranges());
 
     // A cleared request (the server reuses one per connection) keeps
     // nothing of its last route, and routed again to the same route finds
@@ -144,7 +154,7 @@ fn one_param_is_a_borrowed_range_stored_inline() {
     req.target.push_str("/users/8");
     req.path_len = req.target.len();
     assert_eq!(body(&router.call(&req)), "user id=8");
-    assert!(req.route.is_compact());
+    assert_eq!(req.route.compact_levels(), 1);
     assert_eq!(req.route.last().unwrap().names.as_ptr(), names);
 }
 

@@ -12,22 +12,24 @@
 //! nothing.
 //!
 //! ## Without allocation, lock or reference count
-//! The common level, the first with at most [`INLINE_PARAMS`] values that
-//! needed no decoding, is integers in atomics: a state claimed by one
-//! compare-and-swap (which is what makes it set once), the prefix, the
-//! values as ranges of the target (which cannot change while the request
-//! is borrowed), and which of the request's known names are the route's.
-//! The known names ([`RouteSlot::names`]) are routes' own `Arc`s, kept
-//! across requests: the first request to a route on a connection puts its
-//! names there (one [`OnceLock`] set, one reference count more), and every
-//! later one finds them by pointer, so the route's reference count, which
-//! every worker shares, is not written per request.
+//! The common levels, the first two (a mount and the router under it) with
+//! at most [`INLINE_PARAMS`] values that needed no decoding, are integers
+//! in atomics: a state claimed by one compare-and-swap (which is what makes
+//! a level set once), the prefix, the values as ranges of the target (which
+//! cannot change while the request is borrowed), and which of the request's
+//! known names are the route's. The known names ([`RouteSlot::names`]) are
+//! routes' own `Arc`s, kept across requests: the first request to a route
+//! on a connection puts its names there (one [`OnceLock`] set, one
+//! reference count more), and every later one finds them by pointer, so
+//! the route's reference count, which every worker shares, is not written
+//! per request.
 //!
 //! Any other level (a decoded value, more values, names that found no
-//! room, the level under a mount) goes to a chain of [`OnceLock`]s, the
-//! first inline in the request and deeper ones boxed; `clear` then gives
-//! the names of such a first level the place of the oldest known ones, so
-//! that the route finds room on the connection's next request.
+//! room, a third level) goes to a chain of [`OnceLock`]s, the first inline
+//! in the request and deeper ones boxed, and so does every level after it,
+//! to keep their order; `clear` then gives the names of a level that took a
+//! compact place to the chain the place of the oldest known ones, so that
+//! the route finds room on the connection's next request.
 //!
 //! Callgrind, a one-parameter route of a 50-route table through the
 //! server's request path (`bench/micro/callgrind_router.sh`): this layout
@@ -55,17 +57,21 @@ pub(crate) type Names = Arc<[Box<str>]>;
 #[derive(Debug, Default)]
 pub(crate) struct RouteSlot {
     /// Names of routes matched on this request before, kept by `clear`:
-    /// the compact level refers to one of them by index.
+    /// a compact level refers to one of them by index.
     names: [OnceLock<Names>; KNOWN_NAMES],
     /// Where `clear` puts the names of a route that found no room.
     evict: usize,
-    /// The first level, when it fits in integers.
-    compact: Compact,
-    /// The levels that are not the compact one, outermost first.
+    /// The first levels (a mount and the router under it), while they fit
+    /// in integers.
+    compact: [Compact; COMPACT_LEVELS],
+    /// The levels after the compact ones, outermost first.
     chain: OnceLock<RouteLevel>,
 }
 
-/// The first level as integers; valid when `state` is [`SET`].
+/// How many levels can be compact.
+const COMPACT_LEVELS: usize = 2;
+
+/// A level as integers; valid when `state` is [`SET`].
 #[derive(Debug, Default)]
 struct Compact {
     state: AtomicU8,
@@ -79,10 +85,13 @@ struct Compact {
 
 /// [`Compact::state`]: nothing stored yet.
 const FREE: u8 = 0;
-/// Taken: being written, or the first level is the chain's.
-const CLAIMED: u8 = 1;
-/// The compact level is the first.
+/// Being written.
+const WRITING: u8 = 1;
+/// Written: a level (the compact ones before it are too).
 const SET: u8 = 2;
+/// The level in this place did not fit: it and every later one are the
+/// chain's.
+const CHAIN: u8 = 3;
 
 /// One level of routing, as the chain keeps it.
 #[derive(Clone, Debug)]
@@ -147,38 +156,40 @@ impl RouteSlot {
     /// `values`).
     #[inline]
     pub(crate) fn push(&self, prefix: usize, names: Option<&Names>, values: ParamValues) {
-        let compact = &self.compact;
-        if values.all.is_empty() {
-            if let Some(index) = self.index(names) {
-                if compact
-                    .state
-                    .compare_exchange(FREE, CLAIMED, Ordering::Acquire, Ordering::Relaxed)
-                    .is_ok()
-                {
-                    compact.prefix.store(prefix, Ordering::Relaxed);
-                    compact.names.store(index, Ordering::Relaxed);
-                    compact.len.store(values.len, Ordering::Relaxed);
-                    for (slot, &range) in compact.ranges.iter().zip(&values.ranges) {
-                        slot.store(range, Ordering::Relaxed);
+        if let (true, Some(index)) = (values.all.is_empty(), self.index(names)) {
+            for compact in &self.compact {
+                let state = &compact.state;
+                match state.compare_exchange(FREE, WRITING, Ordering::Acquire, Ordering::Relaxed) {
+                    Ok(_) => {
+                        compact.prefix.store(prefix, Ordering::Relaxed);
+                        compact.names.store(index, Ordering::Relaxed);
+                        compact.len.store(values.len, Ordering::Relaxed);
+                        for (slot, &range) in compact.ranges.iter().zip(&values.ranges) {
+                            slot.store(range, Ordering::Relaxed);
+                        }
+                        state.store(SET, Ordering::Release);
+                        return;
                     }
-                    compact.state.store(SET, Ordering::Release);
-                    return;
+                    Err(SET) => {}
+                    Err(_) => break,
                 }
             }
         }
         self.push_chain(prefix, names, values);
     }
 
-    /// Appends a level that is not the compact one to the chain.
+    /// Appends a level to the chain.
     #[cold]
     fn push_chain(&self, prefix: usize, names: Option<&Names>, values: ParamValues) {
-        // So that no later level goes before this one, the compact level is
-        // taken (if it is free, this is the first level).
-        let free = (FREE, CLAIMED, Ordering::Acquire, Ordering::Relaxed);
-        let _ = self
-            .compact
-            .state
-            .compare_exchange(free.0, free.1, free.2, free.3);
+        // The first place not set is the chain's from now on, so that no
+        // later level goes before this one.
+        for compact in &self.compact {
+            let state = &compact.state;
+            match state.compare_exchange(FREE, CHAIN, Ordering::Acquire, Ordering::Relaxed) {
+                Err(SET) => {}
+                _ => break,
+            }
+        }
         let level = RouteLevel {
             prefix,
             names: names.cloned(),
@@ -223,12 +234,12 @@ impl RouteSlot {
                 names: level.names.as_deref().unwrap_or_default(),
                 values: level.values.read(),
             });
-        self.compact().into_iter().chain(chain)
+        let compact = self.compact.iter().map_while(|c| self.read(c));
+        compact.chain(chain)
     }
 
-    /// The compact level, if it is the first.
-    fn compact(&self) -> Option<Level<'_>> {
-        let compact = &self.compact;
+    /// A compact level, if it is set.
+    fn read<'a>(&'a self, compact: &Compact) -> Option<Level<'a>> {
         if compact.state.load(Ordering::Acquire) != SET {
             return None;
         }
@@ -244,10 +255,11 @@ impl RouteSlot {
         })
     }
 
-    /// Whether the first level is the compact one.
+    /// How many levels are compact.
     #[cfg(test)]
-    pub(crate) fn is_compact(&self) -> bool {
-        self.compact().is_some()
+    pub(crate) fn compact_levels(&self) -> usize {
+        let set = |c: &&Compact| c.state.load(Ordering::Acquire) == SET;
+        self.compact.iter().take_while(set).count()
     }
 
     /// The innermost level, if any.
@@ -260,8 +272,9 @@ impl RouteSlot {
     /// asks of every request, so it is cheap when there is none).
     pub(crate) fn prefix(&self) -> Option<usize> {
         let Some(mut level) = self.chain.get() else {
-            let set = self.compact.state.load(Ordering::Acquire) == SET;
-            return set.then(|| self.compact.prefix.load(Ordering::Relaxed));
+            let set = |c: &&Compact| c.state.load(Ordering::Acquire) == SET;
+            let last = self.compact.iter().take_while(set).last()?;
+            return Some(last.prefix.load(Ordering::Relaxed));
         };
         while let Some(next) = level.next.get() {
             level = next;
@@ -270,14 +283,20 @@ impl RouteSlot {
     }
 
     /// Empties the slot for the next request, keeping the names it knows;
-    /// the names of a first level that found no room among them take the
-    /// place of the oldest (nothing to do after a static route).
+    /// the names of a level that took a compact place to the chain (they
+    /// found no room) take the place of the oldest (nothing to do after a
+    /// static route).
     pub(crate) fn clear(&mut self) {
-        *self.compact.state.get_mut() = FREE;
-        let Some(first) = self.chain.take() else {
+        let mut took_a_place = false;
+        for compact in &mut self.compact {
+            let state = compact.state.get_mut();
+            took_a_place |= *state == CHAIN;
+            *state = FREE;
+        }
+        let Some(head) = self.chain.take() else {
             return;
         };
-        if let Some(names) = first.names {
+        if let (true, Some(names)) = (took_a_place, head.names) {
             let known = |slot: &OnceLock<Names>| slot.get().is_some_and(|n| Arc::ptr_eq(n, &names));
             if !self.names.iter().any(known) {
                 self.names[self.evict] = OnceLock::from(names);
@@ -289,18 +308,17 @@ impl RouteSlot {
 
 impl Clone for RouteSlot {
     fn clone(&self) -> RouteSlot {
-        let compact = &self.compact;
         let load = |a: &AtomicU64| AtomicU64::new(a.load(Ordering::Relaxed));
         RouteSlot {
             names: self.names.clone(),
             evict: self.evict,
-            compact: Compact {
+            compact: self.compact.each_ref().map(|compact| Compact {
                 state: AtomicU8::new(compact.state.load(Ordering::Acquire)),
                 prefix: AtomicUsize::new(compact.prefix.load(Ordering::Relaxed)),
                 names: AtomicU8::new(compact.names.load(Ordering::Relaxed)),
                 len: AtomicU8::new(compact.len.load(Ordering::Relaxed)),
                 ranges: compact.ranges.each_ref().map(load),
-            },
+            }),
             chain: self.chain.clone(),
         }
     }
@@ -373,115 +391,4 @@ impl ParamValues {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn names(names: &[&str]) -> Names {
-        names.iter().map(|&n| Box::from(n)).collect()
-    }
-
-    fn values(values: impl IntoIterator<Item = ParamValue>) -> ParamValues {
-        let mut all = ParamValues::default();
-        values.into_iter().for_each(|v| all.push(v));
-        all
-    }
-
-    /// Every level's `name=value`s, `;` between levels.
-    fn read(slot: &RouteSlot, target: &str) -> String {
-        let levels = slot.levels().map(|level| {
-            let params = level
-                .into_params()
-                .map(|(n, v)| format!("{n}={}", v.text(target)));
-            params.collect::<Vec<_>>().join(",")
-        });
-        levels.collect::<Vec<_>>().join(";")
-    }
-
-    #[test]
-    fn compact_level_keeps_known_names_across_requests() {
-        let target = "/users/42";
-        let route = names(&["id"]);
-        let mut slot = RouteSlot::default();
-        slot.push(0, Some(&route), values([ParamValue::Raw(7..9)]));
-        assert!(slot.is_compact());
-        assert_eq!(read(&slot, target), "id=42");
-        assert_eq!(slot.prefix(), Some(0));
-        // The route's names and the request's known ones.
-        assert_eq!(Arc::strong_count(&route), 2);
-        slot.clear();
-        assert_eq!((read(&slot, target), slot.prefix()), (String::new(), None));
-        for _ in 0..3 {
-            slot.push(0, Some(&route), values([ParamValue::Raw(7..9)]));
-            assert!(slot.is_compact());
-            slot.clear();
-        }
-        assert_eq!(Arc::strong_count(&route), 2, "no count per request");
-    }
-
-    #[test]
-    fn other_levels_go_to_the_chain_in_order() {
-        let target = "/a%20b/c/d";
-        let (outer, inner) = (names(&["x"]), names(&["y"]));
-        let mut slot = RouteSlot::default();
-        slot.push(7, Some(&outer), values([ParamValue::Decoded("a b".into())]));
-        slot.push(9, Some(&inner), values([ParamValue::Raw(7..8)]));
-        assert!(!slot.is_compact(), "a level after the chain's is not first");
-        assert_eq!(read(&slot, target), "x=a b;y=c");
-        assert_eq!(slot.prefix(), Some(9));
-        slot.clear();
-
-        let many: Vec<_> = (0..6).map(|i| format!("p{i}")).collect();
-        let many = names(&many.iter().map(String::as_str).collect::<Vec<_>>());
-        let six = values((0..6).map(|i| ParamValue::Raw(i..i + 1)));
-        slot.push(0, Some(&many), six);
-        assert!(!slot.is_compact());
-        assert_eq!(read(&slot, "abcdef"), "p0=a,p1=b,p2=c,p3=d,p4=e,p5=f");
-        assert!(!slot.last().unwrap().is_ranges());
-
-        // A compact first level, then the chain below it.
-        slot.clear();
-        slot.push(4, None, ParamValues::default());
-        slot.push(6, Some(&inner), values([ParamValue::Raw(7..8)]));
-        assert!(slot.is_compact());
-        assert_eq!(
-            (read(&slot, target), slot.prefix()),
-            (";y=c".into(), Some(6))
-        );
-    }
-
-    #[test]
-    fn names_without_room_take_the_oldest_place() {
-        let routes: Vec<Names> = (0..=KNOWN_NAMES)
-            .map(|i| names(&[&format!("n{i}")]))
-            .collect();
-        let mut slot = RouteSlot::default();
-        let route = |slot: &mut RouteSlot, i: usize| {
-            slot.clear();
-            slot.push(0, Some(&routes[i]), values([ParamValue::Raw(0..1)]));
-            slot.is_compact()
-        };
-        for i in 0..KNOWN_NAMES {
-            assert!(route(&mut slot, i), "{i} finds room");
-        }
-        assert!(!route(&mut slot, KNOWN_NAMES), "no room left");
-        assert_eq!(read(&slot, "v"), format!("n{KNOWN_NAMES}=v"));
-        assert!(route(&mut slot, KNOWN_NAMES), "remembered by clear");
-        assert!(!route(&mut slot, 0), "its place was taken");
-        assert!(route(&mut slot, 0), "remembered in turn");
-        assert!(!route(&mut slot, 1), "in place of the next oldest");
-    }
-
-    #[test]
-    fn a_clone_keeps_what_was_matched() {
-        fn shared<T: Send + Sync + Clone>(t: &T) -> T {
-            t.clone()
-        }
-        let route = names(&["id"]);
-        let slot = RouteSlot::default();
-        slot.push(3, Some(&route), values([ParamValue::Raw(1..2)]));
-        slot.push(5, None, ParamValues::default());
-        let copy = shared(&slot);
-        assert_eq!(read(&copy, "x7"), "id=7;");
-        assert_eq!(copy.prefix(), Some(5));
-    }
-}
+mod tests;
