@@ -198,7 +198,8 @@ fn directory_redirect_under_mount() {
     let files = Files::new(dir.path()).unwrap();
     let mounted = |target: &str, prefix: usize| {
         let req = Request::new(Method::Get, target);
-        req.route.push(prefix, Vec::new());
+        req.route
+            .push(prefix, None, crate::http::ParamValues::default());
         files.call(&req)
     };
     let resp = mounted("/static/docs/guide?v=2", "/static".len());

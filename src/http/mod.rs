@@ -33,6 +33,7 @@ mod redirect;
 mod request;
 mod response;
 mod response_mut;
+mod route;
 mod set_cookie;
 mod version;
 
@@ -57,9 +58,11 @@ pub use query::QueryError;
 pub use request::Request;
 pub(crate) use request::TlsInfo;
 pub(crate) use request::path_len;
-#[allow(unused_imports)] // used by the router
-pub(crate) use request::{Param, ParamValue, RouteLevel, RouteSlot};
 pub use response::{BuildError, Response, ResponseBuilder};
 pub(crate) use response::{byte_set, is_token};
+#[cfg(test)]
+pub(crate) use route::ValueRef;
+#[allow(unused_imports)] // used by the router
+pub(crate) use route::{Names, ParamValue, ParamValues};
 pub use set_cookie::{SameSite, SetCookie};
 pub use version::Version;

@@ -1,8 +1,8 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::ops::Range;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use super::body_reader::Spooled;
+use super::route::{Level, RouteSlot};
 use super::{Headers, Method, Version};
 
 /// A request as the handler sees it: head fields and the whole body.
@@ -93,75 +93,6 @@ pub struct Request {
 pub(crate) struct TlsInfo {
     /// The name the client asked for by SNI, in lower case.
     pub(crate) server_name: Option<Arc<str>>,
-}
-
-/// What a router matched, appended level by level (a mount, then the
-/// router under it), through `&Request`: the server hands every handler a
-/// shared reference, and a route's closure reads what its router found. Each
-/// level is set once ([`OnceLock`]), so what a handler borrows is never
-/// changed under it; [`Request::clear`] empties the chain for the next
-/// request. A static route without a mount stores nothing.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct RouteSlot(OnceLock<Box<RouteLevel>>);
-
-/// One level of routing.
-#[derive(Clone, Debug)]
-pub(crate) struct RouteLevel {
-    /// Bytes at the start of `path()` consumed by mounts, this level's
-    /// included.
-    pub(crate) prefix: usize,
-    /// This level's path parameters, in pattern order.
-    pub(crate) params: Vec<Param>,
-    next: RouteSlot,
-}
-
-impl RouteSlot {
-    /// The innermost level, if any.
-    pub(crate) fn last(&self) -> Option<&RouteLevel> {
-        let mut level = self.0.get()?;
-        while let Some(next) = level.next.0.get() {
-            level = next;
-        }
-        Some(level)
-    }
-
-    /// Every level, outermost first.
-    fn levels(&self) -> impl Iterator<Item = &RouteLevel> {
-        std::iter::successors(self.0.get().map(|b| &**b), |level| {
-            level.next.0.get().map(|b| &**b)
-        })
-    }
-
-    /// Appends a level below the innermost one.
-    #[allow(dead_code)] // used by the router
-    pub(crate) fn push(&self, prefix: usize, params: Vec<Param>) {
-        let mut slot = self;
-        while let Some(level) = slot.0.get() {
-            slot = &level.next;
-        }
-        let _ = slot.0.set(Box::new(RouteLevel {
-            prefix,
-            params,
-            next: RouteSlot::default(),
-        }));
-    }
-}
-
-/// One path parameter.
-#[derive(Clone, Debug)]
-pub(crate) struct Param {
-    /// The name in the pattern (shared with the route: no allocation).
-    pub(crate) name: Arc<str>,
-    pub(crate) value: ParamValue,
-}
-
-/// A parameter's value: a range of the target when it needed no decoding,
-/// else the decoded text.
-#[derive(Clone, Debug)]
-#[allow(dead_code)] // constructed by the router
-pub(crate) enum ParamValue {
-    Raw(Range<usize>),
-    Decoded(String),
 }
 
 impl Default for Request {
@@ -427,13 +358,10 @@ impl Request {
     /// assert_eq!(Request::new(Method::Get, "/").params().count(), 0);
     /// ```
     pub fn params(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.route.levels().flat_map(|l| &l.params).map(|p| {
-            let value = match &p.value {
-                ParamValue::Raw(range) => self.target.get(range.clone()).unwrap_or(""),
-                ParamValue::Decoded(text) => text.as_str(),
-            };
-            (&*p.name, value)
-        })
+        self.route
+            .levels()
+            .flat_map(Level::into_params)
+            .map(|(name, value)| (name, value.text(&self.target)))
     }
 
     /// The path below the prefix under which the handler was mounted (the
@@ -446,7 +374,7 @@ impl Request {
     /// ```
     #[must_use]
     pub fn route_path(&self) -> &str {
-        let prefix = self.route.last().map_or(0, |l| l.prefix);
+        let prefix = self.route.prefix().unwrap_or(0);
         self.path().get(prefix..).unwrap_or("")
     }
 
@@ -472,7 +400,7 @@ impl Request {
     /// Empties the request for reuse, keeping its allocations.
     pub(crate) fn clear(&mut self) {
         self.client_ip = None;
-        self.route = RouteSlot::default();
+        self.route.clear();
         self.method = Method::Get;
         self.target.clear();
         self.path_len = 0;

@@ -358,7 +358,8 @@ impl RouterBuilder {
         let params = pattern::parse(pattern)?;
         let entry = Entry {
             pattern: pattern.into(),
-            names: params.names.into(),
+            names: params.shared_names(),
+            cuts: params.cuts.into(),
             target: Target::Route(Methods::new(method, h)),
         };
         let index = self.insert(pattern.to_owned(), pattern, entry)?;
@@ -373,7 +374,7 @@ impl RouterBuilder {
         }
         let shown = format!("mount {prefix}");
         let mount = self.mounts.len();
-        let names: Box<[_]> = params.names.into();
+        let names = params.shared_names();
         let below = [
             (prefix.to_owned(), Target::MountRoot),
             (format!("{prefix}/"), Target::Mount { mount, rest: false }),
@@ -386,6 +387,7 @@ impl RouterBuilder {
             let entry = Entry {
                 pattern: shown.as_str().into(),
                 names: names.clone(),
+                cuts: pattern::parse(&internal)?.cuts.into(),
                 target,
             };
             self.insert(internal.clone(), &shown, entry)?;

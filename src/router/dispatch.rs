@@ -5,20 +5,24 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
-use std::sync::Arc;
 
 use percent_encoding::percent_decode_str;
 
 use super::builder::BoxHandler;
-use crate::http::{Param, ParamValue};
+use super::pattern::{self, Cut};
+use crate::http::{Names, ParamValue, ParamValues};
 use crate::{Method, Request, Response, ResponseBuilder};
 
 /// One pattern of the tree.
 pub(super) struct Entry {
     /// As given (a mount's as `mount <prefix>`), for `Debug`.
     pub(super) pattern: Box<str>,
-    /// The parameter names, in pattern order (a mount's: its prefix's).
-    pub(super) names: Box<[Arc<str>]>,
+    /// The parameter names, in pattern order (a mount's: its prefix's);
+    /// `None` without any.
+    pub(super) names: Option<Names>,
+    /// Where the values lie in a path the tree matched to this entry (a
+    /// mount's: its prefix's, then the part below it).
+    pub(super) cuts: Box<[Cut]>,
     pub(super) target: Target,
 }
 
@@ -107,7 +111,6 @@ impl Table {
             return self.miss(req, base, path);
         };
         let entry = &self.entries[*found.value];
-        let values = found.params.iter().map(|(_, value)| value);
         match &entry.target {
             Target::Route(methods) => {
                 let Some(handler) = methods.find(req.method()) else {
@@ -116,11 +119,11 @@ impl Table {
                 // A static route stores nothing, unless the router skipped
                 // an absolute-form target's scheme and authority, which
                 // `route_path` must skip too.
-                if !entry.names.is_empty() || stripped {
-                    let Some(params) = decode(req, &entry.names, values) else {
+                if entry.names.is_some() || stripped {
+                    let Some((values, _)) = values(req, entry, path, &found.params) else {
                         return not_utf8();
                     };
-                    req.route.push(base, params);
+                    req.route.push(base, entry.names.as_ref(), values);
                 }
                 handler.call(req)
             }
@@ -128,16 +131,14 @@ impl Table {
                 redirect(req, base, &format!("{path}/")).unwrap_or_else(|| self.not_found(req))
             }
             Target::Mount { mount, rest } => {
-                let below = if *rest {
-                    found.params.iter().last().map_or(0, |(_, v)| v.len())
-                } else {
-                    0
-                };
-                let Some(params) = decode(req, &entry.names, values) else {
+                let Some((values, last)) = values(req, entry, path, &found.params) else {
                     return not_utf8();
                 };
-                // The path is the prefix, `/`, and `below` bytes.
-                req.route.push(base + path.len() - below - 1, params);
+                // The path is the prefix, `/`, and the part below it (the
+                // last value, with `rest`).
+                let below = if *rest { last } else { 0 };
+                let prefix = base + path.len() - below - 1;
+                req.route.push(prefix, entry.names.as_ref(), values);
                 self.mounts[*mount].call(req)
             }
         }
@@ -146,13 +147,14 @@ impl Table {
     /// No pattern matches: a redirect if one does with or without a
     /// trailing slash, else the fallback or `404`.
     fn miss(&self, req: &Request, base: usize, path: &str) -> Response {
-        let other: Cow<str> = match path.strip_suffix('/') {
-            Some(stripped) if !stripped.is_empty() => stripped.into(),
+        let (mut buf, mut spill) = ([0; 256], String::new());
+        let other = match path.strip_suffix('/') {
+            Some(stripped) if !stripped.is_empty() => stripped,
             Some(_) => return self.not_found(req),
-            None => format!("{path}/").into(),
+            None => with_slash(path, &mut buf, &mut spill),
         };
-        if self.tree.at(&other).is_ok() {
-            if let Some(resp) = redirect(req, base, &other) {
+        if self.tree.at(other).is_ok() {
+            if let Some(resp) = redirect(req, base, other) {
                 return resp;
             }
         }
@@ -180,8 +182,8 @@ impl Table {
 /// say (an absolute-form target seen by the outermost router).
 fn routable(req: &Request) -> (usize, &str, bool) {
     let path = req.path();
-    if let Some(level) = req.route.last() {
-        return (level.prefix, path.get(level.prefix..).unwrap_or(""), false);
+    if let Some(prefix) = req.route.prefix() {
+        return (prefix, path.get(prefix..).unwrap_or(""), false);
     }
     if !path.starts_with('/') {
         if let Some(scheme_end) = path.find("://") {
@@ -195,41 +197,73 @@ fn routable(req: &Request) -> (usize, &str, bool) {
     (0, path, false)
 }
 
-/// The parameters, percent-decoded, borrowing the target where a value
-/// needed no decoding; `None` if a decoded value is not UTF-8.
-fn decode<'a>(
+/// The parameter values of `entry`, whose pattern the tree matched to
+/// `path` with `params`, and the length of the last one (below a mount's
+/// prefix, the part below it). They are cut from the path by the entry's
+/// [`Cut`]s (a mount's: only as many as its prefix has names),
+/// percent-decoded, borrowing the target where a value needed no decoding;
+/// `None` if a decoded value is not UTF-8.
+fn values(
     req: &Request,
-    names: &[Arc<str>],
-    values: impl Iterator<Item = &'a str>,
-) -> Option<Vec<Param>> {
-    let mut params = Vec::with_capacity(names.len());
-    for (name, raw) in names.iter().zip(values) {
-        let escaped = raw.as_bytes().contains(&b'%');
-        let decoded = if escaped {
-            percent_decode_str(raw).decode_utf8().ok()?
-        } else {
-            Cow::Borrowed(raw)
-        };
-        let value = match decoded {
-            Cow::Borrowed(_) => match range_in(req.target(), raw) {
-                Some(range) => ParamValue::Raw(range),
-                None => ParamValue::Decoded(raw.to_owned()),
-            },
-            Cow::Owned(decoded) => ParamValue::Decoded(decoded),
-        };
-        params.push(Param {
-            name: Arc::clone(name),
-            value,
-        });
+    entry: &Entry,
+    path: &str,
+    params: &matchit::Params<'_, '_>,
+) -> Option<(ParamValues, usize)> {
+    let mut values = ParamValues::default();
+    let count = entry.names.as_ref().map_or(0, |names| names.len());
+    let mut last = 0;
+    for (i, cut) in pattern::values(&entry.cuts, path).enumerate() {
+        let theirs = || params.iter().nth(i).map_or("", |(_, v)| v);
+        debug_assert_eq!(cut, Some(theirs()), "cut {i} of {:?}", entry.cuts);
+        let raw = cut.unwrap_or_else(theirs);
+        if i < count {
+            values.push(value(req, raw)?);
+        }
+        last = raw.len();
     }
-    Some(params)
+    Some((values, last))
 }
 
-/// Where `part`, a slice of `whole`, lies in it.
-fn range_in(whole: &str, part: &str) -> Option<Range<usize>> {
+/// One parameter's value: a range of the target when decoding changed
+/// nothing (no `%`, or only malformed escapes), else the decoded text;
+/// `None` if that is not UTF-8.
+fn value(req: &Request, raw: &str) -> Option<ParamValue> {
+    let decoded = if raw.bytes().any(|b| b == b'%') {
+        percent_decode_str(raw).decode_utf8().ok()?
+    } else {
+        Cow::Borrowed(raw)
+    };
+    Some(match decoded {
+        Cow::Borrowed(_) => range_in(req.target(), raw)
+            .map_or_else(|| ParamValue::Decoded(raw.into()), ParamValue::Raw),
+        Cow::Owned(decoded) => ParamValue::Decoded(decoded.into()),
+    })
+}
+
+/// Where `part`, a slice of `whole`, lies in it (`None` past 4 GiB).
+fn range_in(whole: &str, part: &str) -> Option<Range<u32>> {
     let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
     let end = start.checked_add(part.len())?;
-    (end <= whole.len()).then_some(start..end)
+    if end > whole.len() {
+        return None;
+    }
+    Some(u32::try_from(start).ok()?..u32::try_from(end).ok()?)
+}
+
+/// `path` and a slash, in `buf` when it fits (so that a miss, which every
+/// scanner of a site makes, allocates nothing), else in `spill`.
+fn with_slash<'a>(path: &str, buf: &'a mut [u8; 256], spill: &'a mut String) -> &'a str {
+    if let Some(room) = buf.get_mut(..=path.len()) {
+        let (head, slash) = room.split_at_mut(path.len());
+        head.copy_from_slice(path.as_bytes());
+        slash[0] = b'/';
+        if let Ok(joined) = std::str::from_utf8(room) {
+            return joined;
+        }
+    }
+    spill.push_str(path);
+    spill.push('/');
+    spill
 }
 
 /// `308` to the path `path()[..base] + other`, query kept; `None` when that

@@ -14,7 +14,7 @@ use std::fmt::Write;
 use proptest::prelude::*;
 
 use super::Router;
-use crate::http::ParamValue;
+use crate::http::ValueRef;
 use crate::{Handler, Method, Request, Response, ResponseBuilder};
 
 const CASES: u32 = 256;
@@ -209,7 +209,7 @@ proptest! {
                 .route
                 .last()
                 .map(|level| {
-                    level.params.iter().map(|p| matches!(p.value, ParamValue::Raw(_))).collect()
+                    level.into_params().map(|(_, v)| matches!(v, ValueRef::Raw(_))).collect()
                 })
                 .unwrap_or_default();
             prop_assert_eq!(stored, raw);

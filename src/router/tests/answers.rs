@@ -135,6 +135,28 @@ fn trailing_slash_redirects() {
     }
     assert_eq!(get(&router, "/").status(), 404);
     assert_eq!(get(&router, "/about//").status(), 404);
+
+    // Paths about as long as the stack buffer the slash is added in, or
+    // longer.
+    let paths: Vec<String> = [254, 255, 256, 300]
+        .iter()
+        .map(|&n| format!("/{}", "d".repeat(n - 1)))
+        .collect();
+    let mut builder = Router::builder();
+    for path in &paths {
+        builder = builder.get(&format!("{path}/"), named("long"));
+    }
+    let router = builder.build().unwrap();
+    for path in &paths {
+        let resp = get(&router, path);
+        let location = format!("{path}/");
+        assert_eq!(
+            header(&resp, "location"),
+            Some(&*location),
+            "{}",
+            path.len()
+        );
+    }
 }
 
 #[test]

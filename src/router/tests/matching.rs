@@ -94,18 +94,68 @@ fn params_are_percent_decoded() {
     // Borrowed from the target where nothing was decoded; copied where it was.
     let req = Request::new(Method::Get, "/users/plain");
     router.call(&req);
-    let level = req.route.last().unwrap();
-    assert!(matches!(&level.params[0].value, ParamValue::Raw(r) if *r == (7..12)));
-    assert_eq!(&*level.params[0].name, "id");
+    assert_eq!(stored(&req), [ValueRef::Raw(7..12)]);
+    assert_eq!(req.route.last().unwrap().names, [Box::from("id")]);
     let req = Request::new(Method::Get, "/users/a%20b");
     router.call(&req);
-    let level = req.route.last().unwrap();
-    assert!(matches!(&level.params[0].value, ParamValue::Decoded(v) if v == "a b"));
+    assert_eq!(stored(&req), [ValueRef::Decoded("a b")]);
 
     // A static route without a mount stores nothing in the request.
     let req = Request::new(Method::Get, "/static");
     assert_eq!(body(&router.call(&req)), "static");
     assert!(req.route.last().is_none());
+}
+
+#[test]
+fn one_param_is_a_borrowed_range_stored_inline() {
+    let api = Router::builder()
+        .get("/users/{id}", named("api"))
+        .build()
+        .unwrap();
+    let router = Router::builder()
+        .get("/users/{id}", named("user"))
+        .get("/{a}/{b}/{c}/{d}/{e}", named("five"))
+        .mount("/api/{v}", api)
+        .build()
+        .unwrap();
+    // No `%`: a range of the target, stored as integers in the request
+    // itself, under the route's own names (shared, not copied).
+    let first = Request::new(Method::Get, "/users/42");
+    assert_eq!(body(&router.call(&first)), "user id=42");
+    assert_eq!(stored(&first), [ValueRef::Raw(7..9)]);
+    let second = Request::new(Method::Get, "/users/7");
+    router.call(&second);
+    assert!(first.route.compact_levels() == 1 && second.route.compact_levels() == 1);
+    let (one, two) = (first.route.last().unwrap(), second.route.last().unwrap());
+    let names = one.names.as_ptr();
+    assert_eq!(two.names.as_ptr(), names);
+
+    // So are a mount's and its router's.
+    let req = Request::new(Method::Get, "/api/v2/users/9");
+    assert_eq!(body(&router.call(&req)), "api v=v2 id=9");
+    assert_eq!(req.route.compact_levels(), 2);
+
+    // A decoded value is copied; past the inline values, the rest goes to
+    // the heap, in order.
+    let req = Request::new(Method::Get, "/users/%41");
+    assert_eq!(body(&router.call(&req)), "user id=A");
+    assert!(req.route.compact_levels() == 0 && !req.route.last().unwrap().is_ranges());
+    let req = Request::new(Method::Get, "/1/2/3/4/5");
+    assert_eq!(body(&router.call(&req)), "five a=1 b=2 c=3 d=4 e=5");
+    assert!(req.route.compact_levels() == 0 && !req.route.last().unwrap().is_ranges());
+
+    // A cleared request (the server reuses one per connection) keeps
+    // nothing of its last route, and routed again to the same route finds
+    // its names where they were.
+    let mut req = first;
+    req.clear();
+    assert!(req.route.last().is_none());
+    assert_eq!(req.params().count(), 0);
+    req.target.push_str("/users/8");
+    req.path_len = req.target.len();
+    assert_eq!(body(&router.call(&req)), "user id=8");
+    assert_eq!(req.route.compact_levels(), 1);
+    assert_eq!(req.route.last().unwrap().names.as_ptr(), names);
 }
 
 #[test]
@@ -162,8 +212,7 @@ fn catch_all_is_the_rest() {
     assert_eq!(body(&get(&router, "/files/a//b/")), "file path=a//b/");
     let req = Request::new(Method::Get, "/files/a/b.txt?x");
     assert_eq!(body(&router.call(&req)), "file path=a/b.txt");
-    let level = req.route.last().unwrap();
-    assert!(matches!(&level.params[0].value, ParamValue::Raw(r) if *r == (7..14)));
+    assert_eq!(stored(&req), [ValueRef::Raw(7..14)]);
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use std::sync::{Arc, Mutex};
 
 use super::{Next, RouteError, Router, RouterBuilder};
-use crate::http::ParamValue;
+use crate::http::ValueRef;
 use crate::{Handler, Method, Request, Response, ResponseBuilder};
 
 fn text(body: impl Into<crate::Body>) -> Response {
@@ -30,6 +30,14 @@ fn call(router: &Router, method: Method, target: &str) -> Response {
 
 fn get(router: &Router, target: &str) -> Response {
     call(router, Method::Get, target)
+}
+
+/// The values the innermost routing level of `req` stored.
+fn stored(req: &Request) -> Vec<ValueRef<'_>> {
+    req.route
+        .last()
+        .map(|level| level.into_params().map(|(_, v)| v).collect())
+        .unwrap_or_default()
 }
 
 fn body(resp: &Response) -> &str {
