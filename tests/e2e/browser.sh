@@ -37,27 +37,8 @@ for tool in chromium ffmpeg; do
     fi
 done
 
-if [[ -z ${SERVE_BIN:-} ]]; then
-    cargo build --quiet -p serve
-    SERVE_BIN="${CARGO_TARGET_DIR:-target}/debug/serve"
-fi
-[[ -x $SERVE_BIN ]] || fail "no serve binary at $SERVE_BIN"
-
-work=$(mktemp -d)
-pid=
-# Whether serve is still running (not gone, not a zombie awaiting `wait`).
-running() {
-    local state
-    state=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null) || return 1
-    [[ $state != Z ]]
-}
-cleanup() {
-    if [[ -n $pid ]] && running; then
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=tests/e2e/serve_fixture.sh
+source tests/e2e/serve_fixture.sh
 
 site=$work/site
 cp -r tests/e2e/site "$site"

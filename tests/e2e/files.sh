@@ -26,27 +26,8 @@ fail() {
 
 command -v curl >/dev/null || fail "curl is missing (apt-get install curl)"
 
-if [[ -z ${SERVE_BIN:-} ]]; then
-    cargo build --quiet -p serve
-    SERVE_BIN="${CARGO_TARGET_DIR:-target}/debug/serve"
-fi
-[[ -x $SERVE_BIN ]] || fail "no serve binary at $SERVE_BIN"
-
-work=$(mktemp -d)
-pid=
-# Whether serve is still running (not gone, not a zombie awaiting `wait`).
-running() {
-    local state
-    state=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null) || return 1
-    [[ $state != Z ]]
-}
-cleanup() {
-    if [[ -n $pid ]] && running; then
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=tests/e2e/serve_fixture.sh
+source tests/e2e/serve_fixture.sh
 
 # The site: random bytes, a one-line text file (so that parts of a range
 # are single lines), a directory with an index, a name with spaces and
