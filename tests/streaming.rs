@@ -8,10 +8,8 @@
 
 mod support;
 
-use std::fs::File;
 use std::io::{self, Cursor, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -20,35 +18,9 @@ use std::time::{Duration, Instant};
 use mini_async_http::{
     AIOServer, Body, BodySender, Request, Response, ResponseBuilder, TrySendError,
 };
-use support::{IO_TIMEOUT, TestServer, pattern};
+use support::{IO_TIMEOUT, TempFile, TestServer, pattern};
 
 const WAIT: Duration = Duration::from_secs(10);
-
-/// A temporary file, removed on drop.
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn with(name: &str, bytes: &[u8]) -> TempFile {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "mini_async_http-{}-{}-{name}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::write(&path, bytes).expect("write temp file");
-        TempFile(path)
-    }
-
-    fn open(&self) -> File {
-        File::open(&self.0).expect("open temp file")
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
 
 fn ok(body: Body) -> Response {
     ResponseBuilder::empty_200().body(body).build().unwrap()

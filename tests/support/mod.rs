@@ -389,3 +389,29 @@ pub fn spawn_example(name: &str) -> Option<(ChildGuard, SocketAddr)> {
         .unwrap_or_else(|| panic!("examples/{name}: unexpected first line {line:?}"));
     Some((child, addr))
 }
+
+/// A temporary file, removed on drop.
+pub struct TempFile(pub std::path::PathBuf);
+
+impl TempFile {
+    pub fn with(name: &str, bytes: &[u8]) -> TempFile {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "mini_async_http-{}-{}-{name}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        std::fs::write(&path, bytes).expect("write temp file");
+        TempFile(path)
+    }
+
+    pub fn open(&self) -> std::fs::File {
+        std::fs::File::open(&self.0).expect("open temp file")
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}

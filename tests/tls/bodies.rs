@@ -2,46 +2,17 @@
 //! positioned reads (`sendfile` is for plain TCP only), and a channel body
 //! parks its connection and is woken by its producer as over plain TCP.
 
-use std::fs::File;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use mini_async_http::{AIOServer, Body, BodySender, ResponseBuilder, TrySendError};
 
-use crate::support::{IO_TIMEOUT, get, pattern};
+use crate::support::{IO_TIMEOUT, TempFile, get, pattern};
 use crate::{TlsClient, client, local_cert, serve, tls_echo};
 
 /// Larger than what one job pulls (1 MiB) and than the socket buffers, and
 /// not a multiple of the 64 KiB window.
 const FILE_LEN: usize = (3 << 20) + 12_345;
-
-/// A temporary file, removed on drop.
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn with(bytes: &[u8]) -> TempFile {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "mini_async_http-tls-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::write(&path, bytes).expect("write temp file");
-        TempFile(path)
-    }
-
-    fn open(&self) -> File {
-        File::open(&self.0).expect("open temp file")
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
 
 impl TlsClient {
     /// Reads a response head; returns it without its blank line.
@@ -95,7 +66,7 @@ fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
 #[test]
 fn file_body_over_tls() {
     let bytes = pattern(FILE_LEN);
-    let file = TempFile::with(&bytes);
+    let file = TempFile::with("tls.bin", &bytes);
     let cert = local_cert();
     let server = serve(AIOServer::builder().workers(1), &cert, move |req| {
         let body = match req.path() {
