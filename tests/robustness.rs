@@ -216,6 +216,29 @@ fn idle_keep_alive_connection_is_closed_after_idle_timeout() {
     );
 }
 
+/// An idle timeout shorter than the header timeout still holds: the
+/// connection goes back to the loop without a wake-up after its response,
+/// while the loop waits for the (later) header deadline it scheduled at
+/// accept; the worker wakes it because the idle deadline comes sooner.
+#[test]
+fn idle_timeout_shorter_than_header_timeout_is_on_time() {
+    let builder = AIOServer::builder()
+        .workers(1)
+        .header_timeout(Duration::from_secs(30))
+        .idle_timeout(ms(300));
+    let server = TestServer::with(builder, path_echo);
+    let mut c = server.connect();
+    c.send(get("/one"));
+    assert_eq!(c.read_response().status, 200);
+    let t0 = Instant::now();
+    assert!(c.is_closed());
+    let took = t0.elapsed();
+    assert!(
+        took <= Duration::from_secs(10),
+        "closed after {took:?}: the 300 ms idle deadline waited for the 30 s header deadline"
+    );
+}
+
 /// A client asks for 16 MiB and never reads. Other clients are served
 /// meanwhile (by the only worker), and the server closes the stuck connection
 /// after the 500 ms write timeout: reading it later ends early, with EOF.
@@ -266,15 +289,19 @@ fn client_that_never_reads_is_closed_after_write_timeout() {
     assert!(got.starts_with(b"HTTP/1.1 200 "));
 }
 
-/// An 8 MiB response to a client reading 32 KiB every 10 ms (about 2.6 s, far
-/// longer than the 500 ms write timeout) arrives complete; while it is
-/// under way, another client is served by the only worker.
+/// An 8 MiB response to a client reading 32 KiB every 10 ms (at least
+/// 2.6 s, longer than the 2 s write timeout) arrives complete; while it is
+/// under way, another client is served by the only worker. The write
+/// timeout counts from the last write the socket took, and with a send
+/// buffer that autotunes to 4 MiB the kernel reports space only every
+/// ~1.4 MiB drained (~0.45 s at this pace, more on a loaded machine), so the
+/// timeout must stay well above that.
 #[test]
 fn large_response_to_slow_steady_reader_is_complete() {
     const SIZE: usize = 8 << 20;
     let body: Vec<u8> = (0..SIZE).map(|i| (i % 251) as u8).collect();
     let body = Arc::new(body);
-    let builder = AIOServer::builder().workers(1).write_timeout(ms(500));
+    let builder = AIOServer::builder().workers(1).write_timeout(ms(2000));
     let server = TestServer::with(builder, big_or_path(Arc::clone(&body)));
     let mut slow = small_window(server.addr, 64 * 1024);
     slow.write_all(get("/big").as_bytes()).unwrap();

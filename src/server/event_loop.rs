@@ -149,6 +149,10 @@
 //! handed back without a wake-up) marks the connection missed, as an event
 //! would, so that it is taken back and expired then; a connection whose
 //! deadline has passed is expired rather than sent to a worker again.
+//! The loop publishes when its poll will end at the latest; a worker
+//! handing back a connection whose new deadline comes sooner (an idle or
+//! linger timeout shorter than what the loop waits for) wakes it, so that
+//! deadline is not late.
 //!
 //! # Scheduling
 //! On Linux the loop runs under `SCHED_BATCH` while `start` runs (restored
@@ -201,6 +205,20 @@ const COALESCE_HOT: Duration = Duration::from_micros(200);
 const COALESCE_THIN: usize = 8;
 /// Pause before accepting again after an accept error that is not transient.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+/// How long a connection may stay in `phase` once it gets there (or makes
+/// progress in it) before it is timed out; the other phases have
+/// deadlines of their own (`take_back`).
+pub(crate) fn phase_timeout(s: &Settings, phase: Phase) -> Option<Duration> {
+    match phase {
+        Phase::Idle => Some(s.idle_timeout),
+        Phase::Head => Some(s.header_timeout),
+        Phase::Body => Some(s.body_timeout),
+        Phase::Write => Some(s.write_timeout),
+        Phase::Closing => Some(s.linger_timeout),
+        _ => None,
+    }
+}
+
 /// A deadline that does not come: a channel body may wait for its producer
 /// as long as it likes unless `producer_timeout` is set.
 const NO_DEADLINE: Duration = Duration::from_secs(365 * 24 * 3600);
@@ -344,7 +362,7 @@ impl EventLoop {
             if thin && coalesce(self.settings.coalesce, self.slots.len()) {
                 std::thread::sleep(self.settings.coalesce);
             }
-            let timeout = self.poll_timeout();
+            let timeout = self.publish_poll_timeout();
             let before = Instant::now();
             if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() == io::ErrorKind::Interrupted {
@@ -403,16 +421,38 @@ impl EventLoop {
     }
 
     fn poll_timeout(&self) -> Option<Duration> {
-        let next = [
+        let next = self.next_wake()?;
+        // Round up so the loop does not wake a little early and spin.
+        Some(next.saturating_duration_since(Instant::now()) + Duration::from_millis(1))
+    }
+
+    fn next_wake(&self) -> Option<Instant> {
+        [
             self.timers.peek().map(|Reverse((t, _, _))| *t),
             self.accept_retry,
             self.shutdown_deadline,
         ]
         .into_iter()
         .flatten()
-        .min()?;
-        // Round up so the loop does not wake a little early and spin.
-        Some(next.saturating_duration_since(Instant::now()) + Duration::from_millis(1))
+        .min()
+    }
+
+    /// The next poll's timeout, published to the workers: one that hands
+    /// back a connection due before it ends wakes the loop (see
+    /// "Deadlines"). The fence pairs with the worker's after it hands a
+    /// connection back: either the worker sees this value, or this sees the
+    /// connection in the channel and takes it back before polling (a few
+    /// times at most; then the poll does not wait).
+    fn publish_poll_timeout(&mut self) -> Option<Duration> {
+        for _ in 0..3 {
+            self.shared.set_poll_until(self.next_wake());
+            fence(Ordering::SeqCst);
+            if self.done.is_empty() {
+                return self.poll_timeout();
+            }
+            self.take_back();
+        }
+        Some(Duration::ZERO)
     }
 
     fn accept(&mut self) {
@@ -582,18 +622,19 @@ impl EventLoop {
             let requests = slot.conn.as_ref().map_or(0, |c| c.conn.requests());
             let fresh = phase != slot.phase || progress;
             let new_head = phase != slot.phase || requests != slot.requests;
+            let renewed = match phase {
+                Phase::Head => new_head,
+                Phase::Closing => phase != slot.phase,
+                _ => fresh,
+            };
             slot.deadline = match phase {
                 // The TLS handshake too, whatever it waits for.
                 _ if handshaking => slot.accepted + s.header_timeout,
                 Phase::Idle | Phase::Head if requests == 0 => slot.accepted + s.header_timeout,
-                Phase::Idle if fresh => done_at + s.idle_timeout,
-                Phase::Head if new_head => done_at + s.header_timeout,
-                Phase::Body if fresh => done_at + s.body_timeout,
-                Phase::Write if fresh => done_at + s.write_timeout,
                 Phase::Waiting if fresh => done_at
                     .checked_add(s.producer_timeout.unwrap_or(NO_DEADLINE))
                     .unwrap_or(slot.deadline),
-                Phase::Closing if phase != slot.phase => done_at + s.linger_timeout,
+                _ if renewed => phase_timeout(s, phase).map_or(slot.deadline, |t| done_at + t),
                 _ => slot.deadline,
             };
             slot.phase = phase;

@@ -26,9 +26,10 @@ pub use tls::{PLAIN_HTTP_400, TlsStream};
 use std::fmt;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::Thread;
+use std::time::Instant;
 
 use crossbeam_channel::Sender;
 use mio::net::TcpListener;
@@ -51,6 +52,12 @@ pub(crate) struct Shared {
     /// A wake-up is already on its way: workers handing back many connections
     /// wake the loop once.
     pub(crate) wake_pending: AtomicBool,
+    /// When the loop's current `poll` ends at the latest, in nanoseconds
+    /// since `epoch` (`u64::MAX`: no timeout). A worker that hands back a
+    /// connection whose new deadline comes sooner wakes the loop (see
+    /// "Deadlines" in the `event_loop` module doc).
+    poll_until: AtomicU64,
+    epoch: Instant,
     /// Open connections, kept by the loop; workers read it to decide whether
     /// to spin before sleeping.
     pub(crate) connections: AtomicUsize,
@@ -77,6 +84,22 @@ impl Shared {
     pub(crate) fn metrics(&self) -> Metrics {
         self.stats
             .snapshot(self.connections.load(Ordering::Relaxed))
+    }
+
+    /// Publishes when the loop's next `poll` ends at the latest.
+    pub(crate) fn set_poll_until(&self, until: Option<Instant>) {
+        let nanos = until.map_or(u64::MAX, |t| self.nanos(t));
+        self.poll_until.store(nanos, Ordering::SeqCst);
+    }
+
+    /// `at` comes before the loop's current `poll` ends: a connection due
+    /// then must not wait in the channel for the loop's next event.
+    pub(crate) fn due_before_poll_ends(&self, at: Instant) -> bool {
+        self.nanos(at) < self.poll_until.load(Ordering::SeqCst)
+    }
+
+    fn nanos(&self, at: Instant) -> u64 {
+        u64::try_from(at.saturating_duration_since(self.epoch).as_nanos()).unwrap_or(u64::MAX)
     }
 
     /// Lets a parked event loop go on to poll.
@@ -277,6 +300,8 @@ impl AIOServer {
             shutdown: AtomicBool::new(false),
             waker: Waker::new(poll.registry(), WAKER)?,
             wake_pending: AtomicBool::new(false),
+            poll_until: AtomicU64::new(u64::MAX),
+            epoch: Instant::now(),
             connections: AtomicUsize::new(0),
             loop_parked: AtomicBool::new(false),
             loop_thread: OnceLock::new(),

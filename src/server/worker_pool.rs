@@ -53,6 +53,7 @@ use std::time::Instant;
 use crossbeam_channel::{Receiver, Sender};
 
 use super::access_log::AccessLog;
+use super::event_loop::phase_timeout;
 use super::spool::TempSpool;
 use super::transport::Transport;
 use super::{Settings, Shared};
@@ -270,6 +271,7 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
             // socket event may come to bring it back.
             let urgent =
                 conn.dead || conn.more || matches!(conn.phase(), Phase::Closed | Phase::Waiting);
+            let due = due(&self.settings, &conn);
             let missed = Arc::clone(&conn.missed);
             if self.done.send(Done { key, conn }).is_err() {
                 return; // the event loop has ended
@@ -286,6 +288,7 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
             if urgent
                 || missed.load(Ordering::SeqCst)
                 || self.shared.shutdown.load(Ordering::SeqCst)
+                || due.is_some_and(|at| self.shared.due_before_poll_ends(at))
             {
                 self.shared.wake();
             }
@@ -647,4 +650,17 @@ fn linger(c: &mut Connection) {
         }
     }
     c.more = true;
+}
+
+/// The deadline the event loop gives `conn` when it takes it back, where
+/// that may be a new one; `None` while the header deadline from accept holds
+/// (no request yet, or a TLS handshake), which the loop already waits for.
+fn due(settings: &Settings, conn: &Connection) -> Option<Instant> {
+    let phase = conn.phase();
+    if conn.stream.handshaking()
+        || conn.conn.requests() == 0 && matches!(phase, Phase::Idle | Phase::Head)
+    {
+        return None;
+    }
+    phase_timeout(settings, phase).map(|t| conn.finished + t)
 }
