@@ -80,7 +80,7 @@ fn push_hex(out: &mut String, n: u64) {
             break;
         }
     }
-    out.extend(digits[i..].iter().map(|&d| char::from(d)));
+    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
 }
 
 /// Appends `n` in decimal (as `{}` writes it).
@@ -96,7 +96,7 @@ pub(crate) fn push_dec(out: &mut String, n: u64) {
             break;
         }
     }
-    out.extend(digits[i..].iter().map(|&d| char::from(d)));
+    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
 }
 
 /// `secs` since the epoch (below [`MAX_HTTP_DATE_SECS`]) as an IMF-fixdate,
