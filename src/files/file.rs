@@ -5,10 +5,8 @@
 use std::fs::{File, Metadata};
 use std::os::unix::fs::FileExt;
 
-use rustix::fs::{Mode, OFlags, openat};
-
 use super::encoding::{Coding, accepted_codings, content_type};
-use super::open::DirFd;
+use super::open::Parent;
 use super::path::valid_name;
 use super::range::{Multipart, Ranges, boundary, content_range, parse_range};
 use super::validators::{Precondition, Validators, evaluate, if_range_matches};
@@ -23,7 +21,7 @@ impl Files {
         req: &Request,
         file: File,
         meta: Metadata,
-        parent: &DirFd<'_>,
+        parent: &Parent<'_>,
         name: &str,
     ) -> Response {
         let content_type = content_type(name);
@@ -92,7 +90,7 @@ impl Files {
         req: &Request,
         file: File,
         meta: Metadata,
-        parent: &DirFd<'_>,
+        parent: &Parent<'_>,
         name: &str,
     ) -> (File, Metadata, Option<Coding>) {
         if self.precompressed {
@@ -101,12 +99,7 @@ impl Files {
                 if !valid_name(&sibling, self.open.hidden) {
                     continue;
                 }
-                let flags = OFlags::RDONLY
-                    | OFlags::CLOEXEC
-                    | OFlags::NOCTTY
-                    | OFlags::NONBLOCK
-                    | OFlags::NOFOLLOW;
-                let Ok(fd) = openat(parent, sibling.as_str(), flags, Mode::empty()) else {
+                let Ok(fd) = parent.open(&sibling) else {
                     continue;
                 };
                 let variant = File::from(fd);

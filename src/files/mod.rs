@@ -66,7 +66,12 @@
 //! leaves a window in which a swapped symlink leads elsewhere; here there is
 //! neither a path string opened whole nor a cache, so there is no such
 //! window. The price: one `openat` per segment (measured in
-//! `files::tests::openat_walk_against_canonicalize`, `--ignored`).
+//! `files::tests::openat_walk_against_canonicalize`, `--ignored`). On Linux
+//! a path of several segments is first opened whole with one `openat2`
+//! (`RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS`): the
+//! kernel then refuses any symlink on the way, and a path that has one is
+//! walked as above, so the symlink rules stay the walk's
+//! (`files::open::tests::openat2_finds_what_the_walk_finds`).
 //!
 //! # A file that changes while it is sent
 //!
