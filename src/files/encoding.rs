@@ -117,6 +117,9 @@ fn qvalue(text: &str) -> Option<u16> {
 /// ```
 #[must_use]
 pub fn content_type(name: &str) -> Cow<'static, str> {
+    if let Some(known) = common_type(name) {
+        return Cow::Borrowed(known);
+    }
     let Some(mime) = mime_guess::from_path(name).first_raw() else {
         return Cow::Borrowed("application/octet-stream");
     };
@@ -125,6 +128,46 @@ pub fn content_type(name: &str) -> Cow<'static, str> {
     } else {
         Cow::Borrowed(mime)
     }
+}
+
+/// The extensions most sites serve, with the whole value `content_type`
+/// gives for them (charset included): a `match` instead of `mime_guess`'s
+/// binary search over 1 000 extensions and a `format!` for text types
+/// (`common_types_agree_with_mime_guess`). `None` for every other name.
+fn common_type(name: &str) -> Option<&'static str> {
+    // The extension as `Path::extension` finds it: after the last dot, with
+    // something before that dot.
+    let (stem, ext) = name.rsplit_once('.')?;
+    if stem.is_empty() || ext.len() > 5 {
+        return None;
+    }
+    let mut lower = [0u8; 5];
+    let lower = &mut lower[..ext.len()];
+    lower.copy_from_slice(ext.as_bytes());
+    lower.make_ascii_lowercase();
+    Some(match &*lower {
+        b"html" | b"htm" => "text/html; charset=utf-8",
+        b"css" => "text/css; charset=utf-8",
+        b"js" => "text/javascript; charset=utf-8",
+        b"mjs" => "application/javascript; charset=utf-8",
+        b"json" => "application/json; charset=utf-8",
+        b"txt" => "text/plain; charset=utf-8",
+        b"svg" => "image/svg+xml; charset=utf-8",
+        b"xml" => "text/xml; charset=utf-8",
+        b"png" => "image/png",
+        b"jpg" | b"jpeg" => "image/jpeg",
+        b"gif" => "image/gif",
+        b"webp" => "image/webp",
+        b"ico" => "image/x-icon",
+        b"woff" => "application/font-woff",
+        b"woff2" => "font/woff2",
+        b"wasm" => "application/wasm",
+        b"pdf" => "application/pdf",
+        b"mp4" => "video/mp4",
+        b"webm" => "video/webm",
+        b"bin" => "application/octet-stream",
+        _ => return None,
+    })
 }
 
 fn is_text(mime: &str) -> bool {
@@ -165,6 +208,32 @@ mod tests {
             .into_iter()
             .collect();
         assert_eq!(accepted_codings(&two), [Gzip, Br]);
+    }
+
+    #[test]
+    fn common_types_agree_with_mime_guess() {
+        let exts = [
+            "html", "htm", "css", "js", "mjs", "json", "txt", "svg", "xml", "png", "jpg", "jpeg",
+            "gif", "webp", "ico", "woff", "woff2", "wasm", "pdf", "mp4", "webm", "bin",
+        ];
+        for ext in exts {
+            for name in [
+                format!("a.{ext}"),
+                format!("a.b.{}", ext.to_ascii_uppercase()),
+            ] {
+                let fast = common_type(&name).expect(ext);
+                let slow = match mime_guess::from_path(&name).first_raw() {
+                    Some(mime) if is_text(mime) => format!("{mime}; charset=utf-8"),
+                    Some(mime) => mime.to_owned(),
+                    None => "application/octet-stream".to_owned(),
+                };
+                assert_eq!(fast, slow, "{name}");
+            }
+        }
+        for name in [".html", "html", "a.htmlx", "a.", "a.tar.gz", "a.é"] {
+            assert_eq!(common_type(name), None, "{name}");
+        }
+        assert_eq!(content_type(".html"), "application/octet-stream");
     }
 
     #[test]

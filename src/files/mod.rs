@@ -4,7 +4,11 @@
 //! mounted under (the whole path when it is not mounted), and answers with
 //! the file as a [`Body::file`] (or, for several ranges, a
 //! `multipart/byteranges` [`Body::reader`]), which the server sends from the
-//! file as the client takes it.
+//! file as the client takes it. A GET of at most 16 KiB (a small file, or a
+//! small range of a large one) is answered with the bytes, read when the
+//! response is made, so that the server sends them with the head in one
+//! write: one TCP segment instead of a write and a `sendfile`
+//! (`files::tests::small_bodies_read_with_the_response`).
 //!
 //! # Policy
 //!
@@ -47,6 +51,7 @@
 //! | a FIFO, socket or device | 404 (opened non-blocking, never read) | `files::tests::fifo_not_served` |
 //! | `name.br` / `name.gz` next to the file, allowed by `Accept-Encoding` (q-values, `q=0` refuses, `*`; `br` first at equal q) | 200/206/304 with `Content-Encoding`, the original's type, the variant's own `ETag` | `precompressed_variant_served`, `files::encoding::tests::accept_encoding_negotiation` |
 //! | precompressed variants on (the default): `Vary: Accept-Encoding` on every response for a file, 304 and 206 included | | `vary_on_every_file_response` |
+//! | a GET of at most 16 KiB: the bytes read with the response (a file shorter than its length by then: a file body, which closes the connection) | 200/206 | `files::tests::small_bodies_read_with_the_response` |
 //! | a root that is missing or not a directory | `Files::new` fails | `root_must_be_a_directory` |
 //!
 //! # Containment
@@ -61,7 +66,12 @@
 //! leaves a window in which a swapped symlink leads elsewhere; here there is
 //! neither a path string opened whole nor a cache, so there is no such
 //! window. The price: one `openat` per segment (measured in
-//! `files::tests::openat_walk_against_canonicalize`, `--ignored`).
+//! `files::tests::openat_walk_against_canonicalize`, `--ignored`). On Linux
+//! a path of several segments is first opened whole with one `openat2`
+//! (`RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS`): the
+//! kernel then refuses any symlink on the way, and a path that has one is
+//! walked as above, so the symlink rules stay the walk's
+//! (`files::open::tests::openat2_finds_what_the_walk_finds`).
 //!
 //! # A file that changes while it is sent
 //!
@@ -73,6 +83,7 @@
 //! renaming a new one over them: an open file keeps its bytes.
 
 mod encoding;
+mod file;
 mod listing;
 mod open;
 mod path;
@@ -83,18 +94,12 @@ mod range;
 mod tests;
 mod validators;
 
-use std::fs::{File, Metadata};
 use std::io;
 use std::path::Path;
 
-use rustix::fs::{Mode, OFlags, openat};
-
-use crate::http::{Body, Handler, Method, Request, Response, ResponseBuilder};
-use encoding::{Coding, accepted_codings, content_type};
+use crate::http::{Handler, Method, Request, Response, ResponseBuilder};
 use open::{DirFd, Found, OpenError, Options, Root};
-use path::{PathError, RequestPath, encode_segment, parse_path, valid_name};
-use range::{Multipart, Ranges, boundary, content_range, parse_range};
-use validators::{Precondition, Validators, evaluate, if_range_matches};
+use path::{PathError, RequestPath, encode_segment, parse_path};
 
 /// The parsers of `Files`, for the fuzz targets (feature `internals`; not a
 /// stable API).
@@ -308,131 +313,12 @@ impl Files {
             Err(err) => internal_error(&err),
         }
     }
-
-    /// A regular file `name` in `parent` (the variant it picks, the
-    /// preconditions, the range).
-    fn serve_file(
-        &self,
-        req: &Request,
-        file: File,
-        meta: Metadata,
-        parent: &DirFd<'_>,
-        name: &str,
-    ) -> Response {
-        let content_type = content_type(name);
-        let (file, meta, coding) = self.variant(req, file, meta, parent, name);
-        let v = Validators::of(&meta, coding.map(Coding::token));
-        let mut head = ResponseBuilder::new().header("ETag", &v.etag);
-        if let Some(date) = v.last_modified() {
-            head = head.header("Last-Modified", &date);
-        }
-        if let Some(value) = &self.cache_control {
-            head = head.header("Cache-Control", value);
-        }
-        if self.precompressed {
-            head = head.header("Vary", "Accept-Encoding");
-        }
-        match evaluate(req.headers(), &v) {
-            Precondition::Proceed => {}
-            Precondition::NotModified => return finish(head.status(304)),
-            Precondition::Failed => return finish(head.status(412)),
-        }
-        let len = meta.len();
-        let ranges = if *req.method() == Method::Get {
-            ranges(req, &v, len)
-        } else {
-            Ranges::Ignore
-        };
-        if ranges == Ranges::Unsatisfiable {
-            return finish(
-                head.status(416)
-                    .header("Content-Range", &format!("bytes */{len}")),
-            );
-        }
-        head = head
-            .header("X-Content-Type-Options", "nosniff")
-            .header("Accept-Ranges", "bytes");
-        if let Some(coding) = coding {
-            head = head.header("Content-Encoding", coding.token());
-        }
-        finish(match ranges {
-            Ranges::Satisfiable(parts) if parts.len() > 1 => {
-                let boundary = boundary();
-                let body = Multipart::new(file, &parts, len, &content_type, &boundary);
-                let body_len = body.body_len();
-                head.status(206)
-                    .content_type(&format!("multipart/byteranges; boundary={boundary}"))
-                    .body(Body::reader(body, Some(body_len)))
-            }
-            Ranges::Satisfiable(parts) => {
-                let part = &parts[0];
-                head.status(206)
-                    .content_type(&content_type)
-                    .header("Content-Range", &content_range(part, len))
-                    .body(Body::file(file, part.start, part.end - part.start))
-            }
-            Ranges::Ignore | Ranges::Unsatisfiable => head
-                .content_type(&content_type)
-                .body(Body::file(file, 0, len)),
-        })
-    }
-
-    /// The precompressed sibling to send instead of `name`, if precompressed
-    /// variants are on, the client allows its coding and it is a regular
-    /// file (opened with `O_NOFOLLOW`: a symlinked sibling is not used).
-    fn variant(
-        &self,
-        req: &Request,
-        file: File,
-        meta: Metadata,
-        parent: &DirFd<'_>,
-        name: &str,
-    ) -> (File, Metadata, Option<Coding>) {
-        if self.precompressed {
-            for coding in accepted_codings(req.headers()) {
-                let sibling = format!("{name}{}", coding.suffix());
-                if !valid_name(&sibling, self.open.hidden) {
-                    continue;
-                }
-                let flags = OFlags::RDONLY
-                    | OFlags::CLOEXEC
-                    | OFlags::NOCTTY
-                    | OFlags::NONBLOCK
-                    | OFlags::NOFOLLOW;
-                let Ok(fd) = openat(parent, sibling.as_str(), flags, Mode::empty()) else {
-                    continue;
-                };
-                let variant = File::from(fd);
-                if let Ok(variant_meta) = variant.metadata() {
-                    if variant_meta.is_file() {
-                        return (variant, variant_meta, Some(coding));
-                    }
-                }
-            }
-        }
-        (file, meta, None)
-    }
 }
 
 impl Handler for Files {
     fn call(&self, req: &Request) -> Response {
         self.serve(req)
     }
-}
-
-/// The ranges a GET asks for: one `Range` field, and `If-Range` (if any)
-/// matching.
-fn ranges(req: &Request, v: &Validators, len: u64) -> Ranges {
-    let mut values = req.headers().get_all("range");
-    let (Some(value), None) = (values.next(), values.next()) else {
-        return Ranges::Ignore;
-    };
-    if let Some(if_range) = req.header("if-range") {
-        if !if_range_matches(if_range, v) {
-            return Ranges::Ignore;
-        }
-    }
-    parse_range(value, len)
 }
 
 /// The part of the path that the mount consumed (empty when not mounted).

@@ -11,13 +11,25 @@
 //! already held, renaming or swapping a symlink between two requests (or
 //! during one) cannot lead a look-up outside the root: there is no
 //! canonicalized path to go stale and no cache.
+//!
+//! On Linux a path of several names is tried first as a whole with
+//! `openat2`, resolved beneath the root with no symlink allowed anywhere:
+//! one system call instead of an `openat` and a `close` per directory. It
+//! can only succeed where the walk would have found the same file without
+//! meeting a symlink; a symlink (`ELOOP`), a kernel without `openat2`, or
+//! any error the walk might judge differently sends the look-up to the walk.
 
 use std::fs::{File, Metadata};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Component, Path, PathBuf};
 
+#[cfg(target_os = "linux")]
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rustix::fs::{Mode, OFlags, openat, readlinkat};
+#[cfg(target_os = "linux")]
+use rustix::fs::{ResolveFlags, openat2};
 use rustix::io::Errno;
 
 use super::path::valid_name;
@@ -77,6 +89,53 @@ impl AsFd for DirFd<'_> {
     }
 }
 
+/// How the last name of a look-up is opened: read-only, and a FIFO would
+/// block `open` without `O_NONBLOCK` (regular files ignore it).
+const FILE_FLAGS: OFlags = OFlags::RDONLY
+    .union(OFlags::CLOEXEC)
+    .union(OFlags::NOCTTY)
+    .union(OFlags::NONBLOCK)
+    .union(OFlags::NOFOLLOW);
+
+/// `openat2`'s resolution of a whole path from the root: never above it and
+/// no symlink at all (so no magic link either). A path with a symlink fails
+/// (`ELOOP`) and is walked instead, which applies the symlink policy.
+#[cfg(target_os = "linux")]
+const BENEATH: ResolveFlags = ResolveFlags::BENEATH
+    .union(ResolveFlags::NO_SYMLINKS)
+    .union(ResolveFlags::NO_MAGICLINKS);
+
+/// Set when the kernel has no `openat2` (`ENOSYS`, before Linux 5.6): every
+/// look-up walks from then on.
+#[cfg(target_os = "linux")]
+static NO_OPENAT2: AtomicBool = AtomicBool::new(false);
+
+/// Where a found file is, to open its siblings (precompressed variants).
+#[derive(Debug)]
+pub(crate) enum Parent<'a> {
+    /// The directory the walk opened the file in.
+    Dir(DirFd<'a>),
+    /// The directory at `dir` below the root: the file was opened whole
+    /// with `openat2`, and so are its siblings.
+    #[cfg(target_os = "linux")]
+    Beneath { root: BorrowedFd<'a>, dir: String },
+}
+
+impl Parent<'_> {
+    /// Opens the entry `name` (a checked name) next to the file, never
+    /// through a symlink.
+    pub(crate) fn open(&self, name: &str) -> rustix::io::Result<OwnedFd> {
+        match self {
+            Parent::Dir(dir) => openat(dir, name, FILE_FLAGS, Mode::empty()),
+            #[cfg(target_os = "linux")]
+            Parent::Beneath { root, dir } => {
+                let path = format!("{dir}/{name}");
+                openat2(root, path.as_str(), FILE_FLAGS, Mode::empty(), BENEATH)
+            }
+        }
+    }
+}
+
 /// What a look-up found (moved once per request, so the size of its file
 /// variant costs nothing worth a box).
 #[derive(Debug)]
@@ -87,7 +146,7 @@ pub(crate) enum Found<'a> {
     File {
         file: File,
         meta: Metadata,
-        parent: DirFd<'a>,
+        parent: Parent<'a>,
         name: String,
     },
     /// A directory, open for reading.
@@ -122,12 +181,55 @@ impl From<Errno> for OpenError {
     }
 }
 
-/// Opens `segments` (plain names, see [`valid_name`]) below `root`.
+/// Opens `segments` (plain names, see [`valid_name`]) below `root`: a path
+/// of several names with one `openat2` where the kernel has it (one system
+/// call instead of an `openat` and a `close` per directory), else, and
+/// whenever that meets a symlink, by walking.
 pub(crate) fn open<'a>(
     root: &'a Root,
     segments: &[String],
     opts: Options,
 ) -> Result<Found<'a>, OpenError> {
+    #[cfg(target_os = "linux")]
+    if segments.len() > 1 && !NO_OPENAT2.load(Ordering::Relaxed) {
+        if let Some(found) = open_beneath(root, segments) {
+            return found;
+        }
+    }
+    walk(root, segments, opts)
+}
+
+/// Opens the whole path with `openat2` ([`BENEATH`]); `None` when the walk
+/// must decide: a symlink on the way (`ELOOP`), no `openat2`, or any error
+/// that the walk may tell apart. A missing name, a file where a directory
+/// is needed or no permission is not found, as the walk would find (with no
+/// symlink before it, which would have failed first).
+#[cfg(target_os = "linux")]
+fn open_beneath<'a>(root: &'a Root, segments: &[String]) -> Option<Result<Found<'a>, OpenError>> {
+    let (name, dirs) = segments.split_last()?;
+    let dir = dirs.join("/");
+    let path = format!("{dir}/{name}");
+    match openat2(&root.fd, path.as_str(), FILE_FLAGS, Mode::empty(), BENEATH) {
+        Ok(fd) => {
+            let parent = Parent::Beneath {
+                root: root.fd.as_fd(),
+                dir,
+            };
+            Some(classify(fd, parent, name.clone()))
+        }
+        Err(Errno::NOENT | Errno::NOTDIR | Errno::ACCESS | Errno::NAMETOOLONG | Errno::NXIO) => {
+            Some(Err(OpenError::NotFound))
+        }
+        Err(Errno::NOSYS) => {
+            NO_OPENAT2.store(true, Ordering::Relaxed);
+            None
+        }
+        Err(_) => None,
+    }
+}
+
+/// Opens `segments` one by one from the root (see the module doc).
+fn walk<'a>(root: &'a Root, segments: &[String], opts: Options) -> Result<Found<'a>, OpenError> {
     // The names still to open, next one last (so a symlink's target is
     // pushed in front of what remains).
     let mut pending: Vec<String> = segments.iter().rev().cloned().collect();
@@ -184,7 +286,7 @@ pub(crate) fn open<'a>(
             Err(errno) => return Err(errno.into()),
         };
         if last {
-            return classify(fd, dir, name);
+            return classify(fd, Parent::Dir(dir), name);
         }
         walked.push(name);
         dir = DirFd::Owned(fd);
@@ -194,7 +296,7 @@ pub(crate) fn open<'a>(
 
 /// A file or directory opened as the last name, or not found for anything
 /// else.
-fn classify(fd: OwnedFd, parent: DirFd<'_>, name: String) -> Result<Found<'_>, OpenError> {
+fn classify(fd: OwnedFd, parent: Parent<'_>, name: String) -> Result<Found<'_>, OpenError> {
     let file = File::from(fd);
     let meta = file.metadata().map_err(OpenError::Io)?;
     if meta.is_file() {
@@ -260,6 +362,85 @@ fn resolve(root: &Path, walked: &[String], target: &[u8], hidden: bool) -> Targe
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::files::tests::TempDir;
+    use std::os::unix::fs::symlink;
+
+    /// What a look-up found, to compare two ways of looking up.
+    fn outcome(found: Result<Found<'_>, OpenError>) -> String {
+        match found {
+            Ok(Found::File { meta, name, .. }) => format!("file {name} {}", meta.len()),
+            Ok(Found::Dir(_)) => "dir".to_owned(),
+            Err(OpenError::NotFound) => "not found".to_owned(),
+            Err(OpenError::Io(e)) => format!("error {e}"),
+        }
+    }
+
+    /// `open` (one `openat2` where it can) finds what the walk finds, for
+    /// plain paths and for paths through symlinks (inside, outside, to a
+    /// hidden name, dangling, a FIFO), with either option; a path with a
+    /// symlink is left to the walk.
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn openat2_finds_what_the_walk_finds() {
+        let dir = TempDir::new();
+        dir.write("a/b/c.txt", b"abc");
+        dir.write("a/b/c.txt.gz", b"gz");
+        dir.write(".git/config", b"secret");
+        symlink("a", dir.path().join("link")).unwrap();
+        symlink("../a/b", dir.path().join("a/up")).unwrap();
+        symlink("/etc", dir.path().join("a/out")).unwrap();
+        symlink("../.git", dir.path().join("a/hid")).unwrap();
+        symlink("nowhere", dir.path().join("a/dangling")).unwrap();
+        symlink("c.txt.gz", dir.path().join("a/b/d.txt.gz")).unwrap();
+        dir.write("a/b/d.txt", b"d");
+        let fifo = dir.path().join("a/b/pipe");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            Mode::RUSR,
+            0,
+        )
+        .unwrap();
+        let root = Root::open(dir.path()).unwrap();
+        let paths: &[&[&str]] = &[
+            &["a", "b", "c.txt"],
+            &["a", "b"],
+            &["a", "b", "pipe"],
+            &["a", "b", "missing"],
+            &["a", "missing", "x"],
+            &["a", "b", "c.txt", "x"],
+            &["link", "b", "c.txt"],
+            &["a", "up", "c.txt"],
+            &["a", "out", "passwd"],
+            &["a", "hid", "config"],
+            &["a", "dangling", "x"],
+            &["a", "b", "d.txt.gz"],
+        ];
+        for hidden in [false, true] {
+            for follow_outside in [false, true] {
+                let opts = Options {
+                    hidden,
+                    follow_outside,
+                };
+                for path in paths {
+                    let segments = walked(path);
+                    let want = outcome(walk(&root, &segments, opts));
+                    assert_eq!(outcome(open(&root, &segments, opts)), want, "{path:?}");
+                }
+            }
+        }
+        let segments = walked(&["a", "b", "c.txt"]);
+        let Some(Ok(Found::File { parent, .. })) = open_beneath(&root, &segments) else {
+            panic!("a plain path is opened whole");
+        };
+        assert!(matches!(parent, Parent::Beneath { .. }));
+        assert!(parent.open("c.txt.gz").is_ok(), "a sibling");
+        assert!(parent.open("d.txt.gz").is_err(), "a symlinked sibling");
+        for path in [&["link", "b", "c.txt"][..], &["a", "up", "c.txt"]] {
+            assert!(open_beneath(&root, &walked(path)).is_none(), "{path:?}");
+        }
+    }
 
     fn walked(names: &[&str]) -> Vec<String> {
         names.iter().map(|&n| n.to_owned()).collect()

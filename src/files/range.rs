@@ -13,6 +13,8 @@ use std::io::{self, Read};
 use std::ops::Range;
 use std::os::unix::fs::FileExt;
 
+use super::validators::push_dec;
+
 /// The most parts a `multipart/byteranges` response has; more (after
 /// coalescing) are answered with the whole file.
 pub const MAX_PARTS: usize = 16;
@@ -121,7 +123,14 @@ fn coalesce(mut ranges: Vec<Range<u64>>) -> Vec<Range<u64>> {
 
 /// `Content-Range` of a part: `bytes first-last/len`.
 pub(crate) fn content_range(range: &Range<u64>, len: u64) -> String {
-    format!("bytes {}-{}/{len}", range.start, range.end - 1)
+    let mut value = String::with_capacity(48);
+    value.push_str("bytes ");
+    push_dec(&mut value, range.start);
+    value.push('-');
+    push_dec(&mut value, range.end - 1);
+    value.push('/');
+    push_dec(&mut value, len);
+    value
 }
 
 /// A boundary for one response: 128 bits from std's randomly keyed hasher

@@ -94,6 +94,38 @@ fn head_ignores_range() {
     assert_eq!(body(&mut resp).0, Some(DATA.len() as u64));
 }
 
+/// A GET of a small file (or a small range) is answered with the bytes in
+/// memory, sent with the head in one write; a `HEAD`, a large file and a
+/// file shorter than asked for keep a file body.
+#[test]
+fn small_bodies_read_with_the_response() {
+    let dir = TempDir::new();
+    dir.write("a.txt", DATA);
+    let limit = usize::try_from(super::file::INLINE_BODY).unwrap();
+    let big: Vec<u8> = (0..=limit).map(|i| (i % 251) as u8).collect();
+    dir.write("big.bin", &big);
+    let files = Files::new(dir.path()).unwrap();
+    let in_memory = |resp: &Response| resp.body_ref().is_in_memory();
+    let mut resp = get(&files, "/a.txt", &[]);
+    assert!(in_memory(&resp));
+    assert_eq!(body(&mut resp), (Some(20), DATA.to_vec()));
+    let mut resp = get(&files, "/big.bin", &[("Range", "bytes=1-")]);
+    assert!(in_memory(&resp), "a range of INLINE_BODY bytes");
+    assert_eq!(body(&mut resp).1, &big[1..]);
+    let mut resp = get(&files, "/big.bin", &[]);
+    assert!(!in_memory(&resp), "one byte more");
+    assert_eq!(body(&mut resp).1, big);
+    let resp = call(&files, Method::Head, "/a.txt", &[]);
+    assert!(!in_memory(&resp), "HEAD reads nothing");
+    let file = fs::File::open(dir.path().join("a.txt")).unwrap();
+    let short = super::file::file_body(file, 10, 11, true);
+    assert!(
+        !short.is_in_memory(),
+        "shrunk: left to the server, which closes"
+    );
+    assert_eq!(short.content_length(), Some(11));
+}
+
 #[test]
 fn etag_follows_mtime_and_size() {
     let dir = TempDir::new();

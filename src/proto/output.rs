@@ -345,6 +345,17 @@ impl Stream {
         }
     }
 
+    /// The most bytes one direct send ([`sent`](Self::sent)) may move: what
+    /// is left of the body, up to `max`. No window applies, as the bytes never
+    /// pass through memory; the kernel takes what its socket buffer holds.
+    #[cfg_attr(not(all(feature = "files", target_os = "linux")), allow(dead_code))]
+    pub(crate) fn want_direct(&self, max: usize) -> usize {
+        match self.delimit {
+            Delimit::Length(left) => max.min(usize::try_from(left).unwrap_or(usize::MAX)),
+            Delimit::Chunked | Delimit::Close => 0,
+        }
+    }
+
     /// The bytes go on the wire as they come from the source (no chunk
     /// lines), so they may be moved to the socket directly ([`sent`](Self::sent)).
     #[cfg_attr(not(all(feature = "files", target_os = "linux")), allow(dead_code))]
@@ -557,6 +568,10 @@ mod tests {
         let stream = out.front_stream().unwrap();
         assert!(stream.is_raw());
         assert_eq!(stream.want(), 10);
+        assert_eq!(
+            (stream.want_direct(3), stream.want_direct(1 << 30)),
+            (3, 10)
+        );
         stream.sent(6);
         assert_eq!(out.front_stream().unwrap().want(), 4);
         out.front_stream().unwrap().sent(4);

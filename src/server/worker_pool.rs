@@ -10,7 +10,8 @@
 //! next bytes of the front streamed body (at most `STREAM_WINDOW`, 64 KiB,
 //! into the stream's window; for a file on Linux with the `files` feature,
 //! with `sendfile` from the page cache straight to the socket, through
-//! rustix), writes them, and goes on until the socket would block. Then the
+//! rustix, as much as the socket buffer takes up to the job's budget, since
+//! no window is filled), writes them, and goes on until the socket would block. Then the
 //! connection goes back to the loop like any other write and returns on
 //! `WRITABLE`. One job pulls at most `STREAM_BUDGET` (1 MiB) before handing
 //! the connection back to the end of the job queue, so a fast client of a
@@ -463,7 +464,7 @@ fn write_out(c: &mut Connection, shared: &Arc<Shared>, key: usize) -> bool {
             c.more = true;
             return true;
         }
-        match pull(c, shared, key) {
+        match pull(c, shared, key, budget) {
             // Tiny messages count as 1 KiB: a fast producer shares the worker too.
             Step::Moved(n) => budget = budget.saturating_sub(n.max(1024)),
             Step::Stop => return true,
@@ -535,12 +536,15 @@ enum Step {
     Failed,
 }
 
-/// Moves the next bytes of the front streamed body from its source.
-fn pull(c: &mut Connection, shared: &Arc<Shared>, key: usize) -> Step {
+/// Moves the next bytes of the front streamed body from its source (with
+/// `sendfile`, up to `budget` bytes at once).
+fn pull(c: &mut Connection, shared: &Arc<Shared>, key: usize, budget: usize) -> Step {
     #[cfg(all(feature = "files", target_os = "linux"))]
-    if let Some(step) = send_file(c) {
+    if let Some(step) = send_file(c, budget) {
         return step;
     }
+    #[cfg(not(all(feature = "files", target_os = "linux")))]
+    let _ = budget;
     let Some(stream) = c.conn.stream() else {
         return Step::Stop;
     };
@@ -581,14 +585,19 @@ fn notifier(shared: Arc<Shared>, key: usize, id: u64) -> Notify {
 /// here). `None` when this body is not for it (not a file, or chunked), the
 /// file does not support it, or the connection is TLS (whose bytes must go
 /// through rustls): then its bytes are read (positioned reads) and written.
+///
+/// One call asks for the rest of the body, up to the job's `budget` (not
+/// the 64 KiB window: no byte passes through memory); the kernel moves what
+/// the socket buffer takes. A 1 MiB file then takes one `sendfile` where the
+/// socket buffer holds it, not 16.
 #[cfg(all(feature = "files", target_os = "linux"))]
-fn send_file(c: &mut Connection) -> Option<Step> {
+fn send_file(c: &mut Connection, budget: usize) -> Option<Step> {
     let tcp = c.stream.plain()?;
     let stream = c.conn.stream()?;
     if !stream.is_raw() {
         return None;
     }
-    let want = stream.want();
+    let want = stream.want_direct(budget);
     let Source::File { file, offset } = stream.source() else {
         return None;
     };
