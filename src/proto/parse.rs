@@ -167,39 +167,41 @@ fn absolute_form(target: &str) -> bool {
 
 /// `uri-host [ ":" port ]` (RFC 9110 §7.2); an empty value is allowed.
 fn valid_host(host: &str) -> bool {
-    let (name, port) = if let Some(rest) = host.strip_prefix('[') {
-        let Some(end) = rest.find(']') else {
-            return false;
-        };
-        let literal = &rest[..end];
-        if literal.is_empty()
-            || !literal
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() || b":.vV".contains(&b))
-        {
-            return false;
-        }
-        match &rest[end + 1..] {
-            "" => return true,
-            p => match p.strip_prefix(':') {
-                Some(port) => ("x", port),
-                None => return false,
-            },
-        }
-    } else {
-        // One pass: reg-name bytes (no colon among them), then `:` and digits.
-        let bytes = host.as_bytes();
-        let name_len = bytes
-            .iter()
-            .position(|&b| !REG_NAME[usize::from(b)])
-            .unwrap_or(bytes.len());
-        return match bytes[name_len..] {
-            [] => true,
-            [b':', ref port @ ..] => port.iter().all(u8::is_ascii_digit),
-            _ => false,
-        };
+    let bytes = host.as_bytes();
+    if bytes.first() == Some(&b'[') {
+        return valid_ip_literal_host(&bytes[1..]);
+    }
+    // A reg-name (or IPv4 address) has no colon: what is before the last
+    // one is the name, what is after it the port. Without early exit, so
+    // that the checks run branch-free (a host is short, and valid).
+    let (name, port) = match bytes.iter().rposition(|&b| b == b':') {
+        Some(colon) => (&bytes[..colon], &bytes[colon + 1..]),
+        None => (bytes, &[][..]),
     };
-    name.bytes().all(|b| REG_NAME[usize::from(b)]) && port.bytes().all(|b| b.is_ascii_digit())
+    name.iter()
+        .fold(true, |ok, &b| ok & REG_NAME[usize::from(b)])
+        & port.iter().fold(true, |ok, &b| ok & b.is_ascii_digit())
+}
+
+/// The rest of a host after its `[`: `IP-literal [ ":" port ]`.
+#[cold]
+fn valid_ip_literal_host(rest: &[u8]) -> bool {
+    let Some(end) = rest.iter().position(|&b| b == b']') else {
+        return false;
+    };
+    let literal = &rest[..end];
+    if literal.is_empty()
+        || !literal
+            .iter()
+            .all(|&b| b.is_ascii_hexdigit() || b":.vV".contains(&b))
+    {
+        return false;
+    }
+    match &rest[end + 1..] {
+        [] => true,
+        [b':', port @ ..] => port.iter().all(u8::is_ascii_digit),
+        _ => false,
+    }
 }
 
 /// `unreserved / pct-encoded / sub-delims` of RFC 3986 `reg-name`.
