@@ -1,6 +1,7 @@
 //! The only caller of `httparse`: turns a complete request head into a
 //! [`Request`] and the framing facts the connection needs ([`Head`]).
 
+use std::cell::Cell;
 use std::mem::MaybeUninit;
 
 use super::Error;
@@ -165,6 +166,42 @@ fn absolute_form(target: &str) -> bool {
     }
 }
 
+/// Longest `Host` value [`known_host`] remembers.
+const KNOWN_HOST_MAX: usize = 48;
+
+thread_local! {
+    /// The last `Host` value found valid on this thread, and its length: a
+    /// client sends the same one with every request of a connection.
+    static KNOWN_HOST: Cell<([u8; KNOWN_HOST_MAX], u8)> =
+        const { Cell::new(([0; KNOWN_HOST_MAX], 0)) };
+}
+
+/// [`valid_host`], answered by comparing bytes when `host` is the last
+/// valid one seen on this thread (only valid values are remembered, so
+/// the answer is the same, and cheaper: one short comparison).
+fn known_host(host: &str) -> bool {
+    let bytes = host.as_bytes();
+    let Ok(len) = u8::try_from(bytes.len()) else {
+        return valid_host(host);
+    };
+    if bytes.len() > KNOWN_HOST_MAX || bytes.is_empty() {
+        return valid_host(host);
+    }
+    KNOWN_HOST.with(|known| {
+        let (last, last_len) = known.get();
+        if last_len == len && last[..bytes.len()] == *bytes {
+            return true;
+        }
+        let valid = valid_host(host);
+        if valid {
+            let mut remembered = [0; KNOWN_HOST_MAX];
+            remembered[..bytes.len()].copy_from_slice(bytes);
+            known.set((remembered, len));
+        }
+        valid
+    })
+}
+
 /// `uri-host [ ":" port ]` (RFC 9110 §7.2); an empty value is allowed.
 fn valid_host(host: &str) -> bool {
     let bytes = host.as_bytes();
@@ -230,10 +267,24 @@ impl Framing {
             if self.hosts > 1 {
                 return Err(Error::RepeatedHost);
             }
-            if !valid_host(value) {
+            if !known_host(value) {
                 return Err(Error::InvalidHost);
             }
         } else if name.eq_ignore_ascii_case("content-length") {
+            // The usual value: digits only (at most 19: no overflow).
+            let bytes = value.as_bytes();
+            if !bytes.is_empty() && bytes.len() <= 19 && bytes.iter().all(u8::is_ascii_digit) {
+                let n = bytes
+                    .iter()
+                    .fold(0u64, |n, &b| n * 10 + u64::from(b - b'0'));
+                return match self.content_length {
+                    Some(prev) if prev != n => Err(Error::ConflictingContentLength),
+                    _ => {
+                        self.content_length = Some(n);
+                        Ok(())
+                    }
+                };
+            }
             // RFC 9110 §8.6: a list of identical values may stand for one.
             for item in value.split(',') {
                 let item = item.trim_matches([' ', '\t']);
@@ -290,6 +341,7 @@ impl Framing {
     }
 
     /// RFC 9112 §6.3, in order, with the stricter choices of the policy.
+    #[inline]
     fn finish(self, len: usize, version: Version, limits: &Limits) -> Result<Head, Error> {
         if version == Version::Http11 && self.hosts == 0 {
             return Err(Error::MissingHost);
@@ -392,11 +444,32 @@ mod tests {
         }
     }
 
+    /// A remembered host is one found valid: an invalid value is never
+    /// taken for the last valid one, whatever came before it.
+    #[test]
+    fn known_hosts_are_valid_hosts() {
+        for host in [
+            "a:80", "a:80", "a:8x", "a:80", "[::1]:1", "a b", "a b", "x.y",
+        ] {
+            assert_eq!(known_host(host), valid_host(host), "{host}");
+        }
+        let long = "a".repeat(KNOWN_HOST_MAX + 1);
+        assert!(known_host(&long) && known_host(&long[..KNOWN_HOST_MAX]));
+        assert!(!known_host(&format!("{long} ")));
+    }
+
     #[test]
     fn content_length_lists() {
         let (head, _) =
             parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\n").unwrap();
         assert_eq!(head.body, BodyLength::Length(5));
+        let (head, _) =
+            parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0012\r\n\r\n").unwrap();
+        assert_eq!(head.body, BodyLength::Length(12));
+        let max = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 9999999999999999999\r\n\r\n";
+        assert_eq!(parse(max).unwrap_err(), Error::BodyTooLarge);
+        let twice = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n";
+        assert_eq!(parse(twice).unwrap_err(), Error::ConflictingContentLength);
         for bad in ["+5", "-1", "0x5", "5 5", "", "99999999999999999999999"] {
             let raw = format!("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {bad}\r\n\r\n");
             assert_eq!(
