@@ -219,11 +219,33 @@ impl Headers {
     /// piece (the request parser's: one copy for the whole head instead of
     /// one per name and value); [`push_field`](Self::push_field) then says
     /// where each field lies in it.
-    pub(crate) fn set_block(&mut self, block: &str) {
-        self.clear();
+    ///
+    /// `false` if `block` is not UTF-8. A block equal to the bytes already
+    /// held (the previous head's on this connection, which
+    /// [`forget`](Self::forget) keeps) is neither copied nor checked
+    /// again: they are a `String`'s, so it is UTF-8.
+    pub(crate) fn set_block(&mut self, block: &[u8]) -> bool {
+        if self.buf.as_bytes() != block {
+            let Ok(block) = std::str::from_utf8(block) else {
+                return false;
+            };
+            self.buf.clear();
+            self.buf.push_str(block);
+        }
+        self.fields.clear();
         self.irregular = true;
         self.server_names = true;
-        self.buf.push_str(block);
+        true
+    }
+
+    /// Removes every field but keeps the stored bytes, for
+    /// [`set_block`](Self::set_block) to compare the next head's with
+    /// (a server's request, between requests). Nothing else sees them: the
+    /// list is empty.
+    pub(crate) fn forget(&mut self) {
+        self.fields.clear();
+        self.irregular = true;
+        self.server_names = true;
     }
 
     /// Adds a field whose name and value are at these ranges of the block
@@ -310,6 +332,24 @@ impl<'a> FromIterator<(&'a str, &'a str)> for Headers {
 mod tests {
     use super::*;
 
+    /// A block equal to the bytes kept by `forget` is taken as it is; one
+    /// that is not UTF-8 is refused, whatever was kept.
+    #[test]
+    fn a_repeated_block_is_kept_and_a_bad_one_refused() {
+        let mut headers = Headers::new();
+        for _ in 0..2 {
+            assert!(headers.set_block("A: \u{e9}".as_bytes()));
+            headers.push_field(0..1, 3..5);
+            assert_eq!(headers.get("a"), Some("\u{e9}"));
+            headers.forget();
+            assert!(headers.is_empty() && headers.get("a").is_none());
+        }
+        assert!(!headers.set_block(b"A: \xe9"));
+        assert!(headers.set_block(b"B: 2"));
+        headers.push_field(0..1, 3..4);
+        assert_eq!(headers.iter().collect::<Vec<_>>(), [("B", "2")]);
+    }
+
     #[test]
     fn equality_is_of_the_fields_not_the_storage() {
         let expected: Headers = [("A", "1"), ("C", "3")].into_iter().collect();
@@ -324,7 +364,7 @@ mod tests {
 
         // As the request parser stores them: one block, separators inside.
         let mut block = Headers::new();
-        block.set_block("A: 1\r\nC:  3");
+        assert!(block.set_block(b"A: 1\r\nC:  3"));
         block.push_field(0..1, 3..4);
         block.push_field(6..7, 10..11);
         assert_eq!(block.iter().collect::<Vec<_>>(), [("A", "1"), ("C", "3")]);

@@ -110,21 +110,27 @@ pub fn parse_head(buf: &[u8], limits: &Limits, req: &mut Request) -> Result<Opti
     // The fields are copied in one piece, from the first name to the end of
     // the last value, and kept as ranges of that copy. Values as `&str`:
     // validating that piece once is much cheaper than each value on its
-    // own. The method and field names are tokens and the target was
-    // checked ASCII, so bytes that are not UTF-8 can only be in a value.
+    // own, and a piece equal to the previous head's (a client repeats its
+    // fields) is not copied or validated again. The method and field names
+    // are tokens and the target was checked ASCII, so bytes that are not
+    // UTF-8 can only be in a value.
     let offset = |bytes: &[u8]| bytes.as_ptr() as usize - buf.as_ptr() as usize;
     if let (Some(first), Some(last)) = (parsed.headers.first(), parsed.headers.last()) {
         let from = offset(first.name.as_bytes());
         let to = offset(last.value) + last.value.len();
-        let block = std::str::from_utf8(&buf[from..to]).map_err(|_| Error::HeaderValueNotUtf8)?;
-        req.headers.set_block(block);
+        if !req.headers.set_block(&buf[from..to]) {
+            return Err(Error::HeaderValueNotUtf8);
+        }
         for header in parsed.headers.iter() {
             let name = offset(header.name.as_bytes()) - from;
             let value = offset(header.value) - from;
-            let end = value + header.value.len();
-            framing.see(header.name, &block[value..end])?;
-            req.headers
-                .push_field(name..name + header.name.len(), value..end);
+            req.headers.push_field(
+                name..name + header.name.len(),
+                value..value + header.value.len(),
+            );
+        }
+        for (name, value) in req.headers.iter() {
+            framing.see(name, value)?;
         }
     }
     framing.finish(len, req.version, limits).map(Some)
