@@ -24,12 +24,22 @@ type Field = (usize, usize, usize, usize);
 /// ```
 #[derive(Clone, Default)]
 pub struct Headers {
-    /// The names and values (with what lies between them when they were
-    /// copied from a request head in one piece, or left by `remove`).
+    /// The names and values. Fields added with `append` are stored as the
+    /// lines they make on the wire (`Name: value\r\n`), so that a
+    /// response's fields go out in one copy; fields copied from a request
+    /// head in one piece keep what lay between them there, and `remove`
+    /// leaves gaps.
     buf: String,
     /// `(name_start, name_end, value_start, value_end)` offsets into `buf`,
     /// in order.
     fields: Vec<Field>,
+    /// `buf` is not just the fields' lines, in order (a block, or a gap left
+    /// by `remove`).
+    irregular: bool,
+    /// A field may be one the server writes itself (`Connection`,
+    /// `Keep-Alive`, `Date`): the encoder must look at each field. Never
+    /// wrongly `false`; it may stay `true` after such a field is removed.
+    server_names: bool,
 }
 
 impl Headers {
@@ -138,13 +148,16 @@ impl Headers {
         if self.fields.is_empty() {
             self.fields.reserve(4);
         }
-        self.buf.reserve(name.len() + value.len());
+        self.buf.reserve(name.len() + value.len() + 4);
         let start = self.buf.len();
         self.buf.push_str(name);
-        let value_start = self.buf.len();
+        let name_end = self.buf.len();
+        self.buf.push_str(": ");
         self.buf.push_str(value);
-        self.fields
-            .push((start, value_start, value_start, self.buf.len()));
+        let value_end = self.buf.len();
+        self.buf.push_str("\r\n");
+        self.fields.push((start, name_end, name_end + 2, value_end));
+        self.server_names |= server_name(name.as_bytes());
     }
 
     /// Replaces every field called `name` with one field holding `value`.
@@ -178,7 +191,9 @@ impl Headers {
             .retain(|&(n, ne, _, _)| !buf[n..ne].eq_ignore_ascii_case(name));
         let removed = before - self.fields.len();
         if self.fields.is_empty() {
-            self.buf.clear();
+            self.clear();
+        } else if removed > 0 {
+            self.irregular = true;
         }
         removed
     }
@@ -194,6 +209,8 @@ impl Headers {
     pub fn clear(&mut self) {
         self.buf.clear();
         self.fields.clear();
+        self.irregular = false;
+        self.server_names = false;
     }
 }
 
@@ -202,10 +219,33 @@ impl Headers {
     /// piece (the request parser's: one copy for the whole head instead of
     /// one per name and value); [`push_field`](Self::push_field) then says
     /// where each field lies in it.
-    pub(crate) fn set_block(&mut self, block: &str) {
-        self.buf.clear();
+    ///
+    /// `false` if `block` is not UTF-8. A block equal to the bytes already
+    /// held (the previous head's on this connection, which
+    /// [`forget`](Self::forget) keeps) is neither copied nor checked
+    /// again: they are a `String`'s, so it is UTF-8.
+    pub(crate) fn set_block(&mut self, block: &[u8]) -> bool {
+        if self.buf.as_bytes() != block {
+            let Ok(block) = std::str::from_utf8(block) else {
+                return false;
+            };
+            self.buf.clear();
+            self.buf.push_str(block);
+        }
         self.fields.clear();
-        self.buf.push_str(block);
+        self.irregular = true;
+        self.server_names = true;
+        true
+    }
+
+    /// Removes every field but keeps the stored bytes, for
+    /// [`set_block`](Self::set_block) to compare the next head's with
+    /// (a server's request, between requests). Nothing else sees them: the
+    /// list is empty.
+    pub(crate) fn forget(&mut self) {
+        self.fields.clear();
+        self.irregular = true;
+        self.server_names = true;
     }
 
     /// Adds a field whose name and value are at these ranges of the block
@@ -224,6 +264,20 @@ impl Headers {
         self.buf.len() + 4 * self.fields.len()
     }
 
+    /// The fields as the lines they make on the wire, in one piece, when
+    /// that is what the storage holds and none of them is one the server
+    /// writes itself (`Connection`, `Keep-Alive`, `Date`): what a
+    /// response's fields usually are.
+    pub(crate) fn wire_lines(&self) -> Option<&[u8]> {
+        (!self.irregular && !self.server_names).then_some(self.buf.as_bytes())
+    }
+
+    /// Whether a field may be `Connection`, `Keep-Alive` or `Date` (`false`:
+    /// none is).
+    pub(crate) fn may_have_server_names(&self) -> bool {
+        self.server_names
+    }
+
     /// Every `(name, value)` pair as bytes: no UTF-8 boundary checks, for
     /// the server's own loops over a response's fields.
     pub(crate) fn iter_bytes(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
@@ -236,6 +290,16 @@ impl Headers {
     /// Bytes of storage held, for deciding whether to keep it for reuse.
     pub(crate) fn capacity_bytes(&self) -> usize {
         self.buf.capacity() + self.fields.capacity() * std::mem::size_of::<Field>()
+    }
+}
+
+/// `Connection`, `Keep-Alive` or `Date`, in any case: the fields the
+/// server writes itself when it sends a response.
+fn server_name(name: &[u8]) -> bool {
+    match name.len() {
+        4 => name.eq_ignore_ascii_case(b"date"),
+        10 => name.eq_ignore_ascii_case(b"connection") || name.eq_ignore_ascii_case(b"keep-alive"),
+        _ => false,
     }
 }
 
@@ -268,6 +332,24 @@ impl<'a> FromIterator<(&'a str, &'a str)> for Headers {
 mod tests {
     use super::*;
 
+    /// A block equal to the bytes kept by `forget` is taken as it is; one
+    /// that is not UTF-8 is refused, whatever was kept.
+    #[test]
+    fn a_repeated_block_is_kept_and_a_bad_one_refused() {
+        let mut headers = Headers::new();
+        for _ in 0..2 {
+            assert!(headers.set_block("A: \u{e9}".as_bytes()));
+            headers.push_field(0..1, 3..5);
+            assert_eq!(headers.get("a"), Some("\u{e9}"));
+            headers.forget();
+            assert!(headers.is_empty() && headers.get("a").is_none());
+        }
+        assert!(!headers.set_block(b"A: \xe9"));
+        assert!(headers.set_block(b"B: 2"));
+        headers.push_field(0..1, 3..4);
+        assert_eq!(headers.iter().collect::<Vec<_>>(), [("B", "2")]);
+    }
+
     #[test]
     fn equality_is_of_the_fields_not_the_storage() {
         let expected: Headers = [("A", "1"), ("C", "3")].into_iter().collect();
@@ -282,7 +364,7 @@ mod tests {
 
         // As the request parser stores them: one block, separators inside.
         let mut block = Headers::new();
-        block.set_block("A: 1\r\nC:  3");
+        assert!(block.set_block(b"A: 1\r\nC:  3"));
         block.push_field(0..1, 3..4);
         block.push_field(6..7, 10..11);
         assert_eq!(block.iter().collect::<Vec<_>>(), [("A", "1"), ("C", "3")]);

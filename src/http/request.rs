@@ -405,7 +405,9 @@ impl Request {
         self.target.clear();
         self.path_len = 0;
         self.version = Version::Http11;
-        self.headers.clear();
+        // The previous head's bytes stay, for the next head to be compared
+        // with (see `Headers::set_block`).
+        self.headers.forget();
         self.body.clear();
         self.spooled = None;
     }

@@ -786,12 +786,13 @@ impl Conn {
                 Response::plain(500, "Internal Server Error\n")
             });
         bufs.tally.panics += u32::from(panicked);
-        let handler_close = resp.headers().iter_bytes().any(|(name, value)| {
-            name.eq_ignore_ascii_case(b"connection")
-                && value
-                    .split(|&b| b == b',')
-                    .any(|o| o.trim_ascii().eq_ignore_ascii_case(b"close"))
-        });
+        let handler_close = resp.headers().may_have_server_names()
+            && resp.headers().iter_bytes().any(|(name, value)| {
+                name.eq_ignore_ascii_case(b"connection")
+                    && value
+                        .split(|&b| b == b',')
+                        .any(|o| o.trim_ascii().eq_ignore_ascii_case(b"close"))
+            });
         // Draining: the requests already read are answered, and the last of
         // them says `Connection: close`; no more input is read.
         self.draining |= ctx.shutdown.is_some_and(|s| s.load(Ordering::Acquire));

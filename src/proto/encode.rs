@@ -166,17 +166,15 @@ fn head(
         out.extend_from_slice(resp.reason().as_bytes());
         out.extend_from_slice(b"\r\n");
     }
-    let mut has_date = false;
-    for (name, value) in resp.headers().iter_bytes() {
-        if name.eq_ignore_ascii_case(b"connection") || name.eq_ignore_ascii_case(b"keep-alive") {
-            continue; // the server's own, written below
+    let has_date = match resp.headers().wire_lines() {
+        // The usual case: the fields are stored as their lines, and none is
+        // the server's own.
+        Some(lines) => {
+            out.extend_from_slice(lines);
+            false
         }
-        has_date |= name.eq_ignore_ascii_case(b"date");
-        out.extend_from_slice(name);
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(value);
-        out.extend_from_slice(b"\r\n");
-    }
+        None => fields(resp, out),
+    };
     // RFC 9110 §8.6: no Content-Length on 1xx and 204; on 304 it would have to
     // be the length of the representation, which the server does not know.
     // RFC 9112 §6.1: no Transfer-Encoding on them either.
@@ -206,6 +204,24 @@ fn head(
         );
     }
     !framing.head_request && !bodiless_status
+}
+
+/// Appends the handler's fields one by one, leaving out `Connection` and
+/// `Keep-Alive` (the server's own, written after them); `true` if one is
+/// `Date`.
+fn fields(resp: &Response, out: &mut Vec<u8>) -> bool {
+    let mut has_date = false;
+    for (name, value) in resp.headers().iter_bytes() {
+        if name.eq_ignore_ascii_case(b"connection") || name.eq_ignore_ascii_case(b"keep-alive") {
+            continue;
+        }
+        has_date |= name.eq_ignore_ascii_case(b"date");
+        out.extend_from_slice(name);
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value);
+        out.extend_from_slice(b"\r\n");
+    }
+    has_date
 }
 
 const DATE_PREFIX: &[u8] = b"Date: ";
@@ -336,6 +352,53 @@ mod tests {
         assert_eq!(
             end(&quiet, true),
             "Date: Sun, 06 Nov 1994 08:49:39 GMT\r\nConnection: keep-alive\r\n\r\n"
+        );
+    }
+
+    /// Fields stored as their wire lines go out in one copy; after a
+    /// removal, or with a field the server writes itself, field by field:
+    /// the bytes are the same either way.
+    #[test]
+    fn fields_in_one_copy_or_one_by_one() {
+        let encoded = |resp: &Response| {
+            let mut out = Vec::new();
+            encode(resp, &framing(&stamp(), false, false), &mut out);
+            String::from_utf8(out).unwrap()
+        };
+        let fields = "HTTP/1.1 200 OK\r\nX-A: 1\r\nX-C: 3\r\nContent-Length: 0\r\n";
+        let plain = ResponseBuilder::new()
+            .header("X-A", "1")
+            .header("X-C", "3")
+            .build()
+            .unwrap();
+        assert!(plain.headers().wire_lines().is_some());
+        assert!(encoded(&plain).starts_with(fields));
+        let mut removed = ResponseBuilder::new()
+            .header("X-A", "1")
+            .header("X-B", "2")
+            .header("X-C", "3")
+            .build()
+            .unwrap();
+        assert_eq!(removed.remove_header("x-b"), 1);
+        assert!(removed.headers().wire_lines().is_none());
+        assert_eq!(encoded(&removed), encoded(&plain));
+        let own = ResponseBuilder::new()
+            .header("X-A", "1")
+            .header("connection", "keep-alive")
+            .header("Keep-Alive", "timeout=1")
+            .header("X-C", "3")
+            .build()
+            .unwrap();
+        assert!(own.headers().wire_lines().is_none());
+        assert_eq!(encoded(&own), encoded(&plain));
+        let dated = ResponseBuilder::new()
+            .header("DATE", "Mon, 07 Nov 1994 08:49:37 GMT")
+            .build()
+            .unwrap();
+        assert_eq!(
+            encoded(&dated),
+            "HTTP/1.1 200 OK\r\nDATE: Mon, 07 Nov 1994 08:49:37 GMT\r\nContent-Length: 0\r\n\
+             Keep-Alive: timeout=60\r\n\r\n"
         );
     }
 

@@ -1,6 +1,7 @@
 //! The only caller of `httparse`: turns a complete request head into a
 //! [`Request`] and the framing facts the connection needs ([`Head`]).
 
+use std::cell::Cell;
 use std::mem::MaybeUninit;
 
 use super::Error;
@@ -109,21 +110,27 @@ pub fn parse_head(buf: &[u8], limits: &Limits, req: &mut Request) -> Result<Opti
     // The fields are copied in one piece, from the first name to the end of
     // the last value, and kept as ranges of that copy. Values as `&str`:
     // validating that piece once is much cheaper than each value on its
-    // own. The method and field names are tokens and the target was
-    // checked ASCII, so bytes that are not UTF-8 can only be in a value.
+    // own, and a piece equal to the previous head's (a client repeats its
+    // fields) is not copied or validated again. The method and field names
+    // are tokens and the target was checked ASCII, so bytes that are not
+    // UTF-8 can only be in a value.
     let offset = |bytes: &[u8]| bytes.as_ptr() as usize - buf.as_ptr() as usize;
     if let (Some(first), Some(last)) = (parsed.headers.first(), parsed.headers.last()) {
         let from = offset(first.name.as_bytes());
         let to = offset(last.value) + last.value.len();
-        let block = std::str::from_utf8(&buf[from..to]).map_err(|_| Error::HeaderValueNotUtf8)?;
-        req.headers.set_block(block);
+        if !req.headers.set_block(&buf[from..to]) {
+            return Err(Error::HeaderValueNotUtf8);
+        }
         for header in parsed.headers.iter() {
             let name = offset(header.name.as_bytes()) - from;
             let value = offset(header.value) - from;
-            let end = value + header.value.len();
-            framing.see(header.name, &block[value..end])?;
-            req.headers
-                .push_field(name..name + header.name.len(), value..end);
+            req.headers.push_field(
+                name..name + header.name.len(),
+                value..value + header.value.len(),
+            );
+        }
+        for (name, value) in req.headers.iter() {
+            framing.see(name, value)?;
         }
     }
     framing.finish(len, req.version, limits).map(Some)
@@ -165,41 +172,79 @@ fn absolute_form(target: &str) -> bool {
     }
 }
 
+/// Longest `Host` value [`known_host`] remembers.
+const KNOWN_HOST_MAX: usize = 48;
+
+thread_local! {
+    /// The last `Host` value found valid on this thread, and its length: a
+    /// client sends the same one with every request of a connection.
+    static KNOWN_HOST: Cell<([u8; KNOWN_HOST_MAX], u8)> =
+        const { Cell::new(([0; KNOWN_HOST_MAX], 0)) };
+}
+
+/// [`valid_host`], answered by comparing bytes when `host` is the last
+/// valid one seen on this thread (only valid values are remembered, so
+/// the answer is the same, and cheaper: one short comparison).
+fn known_host(host: &str) -> bool {
+    let bytes = host.as_bytes();
+    let Ok(len) = u8::try_from(bytes.len()) else {
+        return valid_host(host);
+    };
+    if bytes.len() > KNOWN_HOST_MAX || bytes.is_empty() {
+        return valid_host(host);
+    }
+    KNOWN_HOST.with(|known| {
+        let (last, last_len) = known.get();
+        if last_len == len && last[..bytes.len()] == *bytes {
+            return true;
+        }
+        let valid = valid_host(host);
+        if valid {
+            let mut remembered = [0; KNOWN_HOST_MAX];
+            remembered[..bytes.len()].copy_from_slice(bytes);
+            known.set((remembered, len));
+        }
+        valid
+    })
+}
+
 /// `uri-host [ ":" port ]` (RFC 9110 §7.2); an empty value is allowed.
 fn valid_host(host: &str) -> bool {
-    let (name, port) = if let Some(rest) = host.strip_prefix('[') {
-        let Some(end) = rest.find(']') else {
-            return false;
-        };
-        let literal = &rest[..end];
-        if literal.is_empty()
-            || !literal
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() || b":.vV".contains(&b))
-        {
-            return false;
-        }
-        match &rest[end + 1..] {
-            "" => return true,
-            p => match p.strip_prefix(':') {
-                Some(port) => ("x", port),
-                None => return false,
-            },
-        }
-    } else {
-        // One pass: reg-name bytes (no colon among them), then `:` and digits.
-        let bytes = host.as_bytes();
-        let name_len = bytes
-            .iter()
-            .position(|&b| !REG_NAME[usize::from(b)])
-            .unwrap_or(bytes.len());
-        return match bytes[name_len..] {
-            [] => true,
-            [b':', ref port @ ..] => port.iter().all(u8::is_ascii_digit),
-            _ => false,
-        };
+    let bytes = host.as_bytes();
+    if bytes.first() == Some(&b'[') {
+        return valid_ip_literal_host(&bytes[1..]);
+    }
+    // A reg-name (or IPv4 address) has no colon: what is before the last
+    // one is the name, what is after it the port. Without early exit, so
+    // that the checks run branch-free (a host is short, and valid).
+    let (name, port) = match bytes.iter().rposition(|&b| b == b':') {
+        Some(colon) => (&bytes[..colon], &bytes[colon + 1..]),
+        None => (bytes, &[][..]),
     };
-    name.bytes().all(|b| REG_NAME[usize::from(b)]) && port.bytes().all(|b| b.is_ascii_digit())
+    name.iter()
+        .fold(true, |ok, &b| ok & REG_NAME[usize::from(b)])
+        & port.iter().fold(true, |ok, &b| ok & b.is_ascii_digit())
+}
+
+/// The rest of a host after its `[`: `IP-literal [ ":" port ]`.
+#[cold]
+fn valid_ip_literal_host(rest: &[u8]) -> bool {
+    let Some(end) = rest.iter().position(|&b| b == b']') else {
+        return false;
+    };
+    let literal = &rest[..end];
+    if literal.is_empty()
+        || !literal
+            .iter()
+            .all(|&b| b.is_ascii_hexdigit() || b":.vV".contains(&b))
+    {
+        return false;
+    }
+    match &rest[end + 1..] {
+        [] => true,
+        [b':', port @ ..] => port.iter().all(u8::is_ascii_digit),
+        _ => false,
+    }
 }
 
 /// `unreserved / pct-encoded / sub-delims` of RFC 3986 `reg-name`.
@@ -228,10 +273,24 @@ impl Framing {
             if self.hosts > 1 {
                 return Err(Error::RepeatedHost);
             }
-            if !valid_host(value) {
+            if !known_host(value) {
                 return Err(Error::InvalidHost);
             }
         } else if name.eq_ignore_ascii_case("content-length") {
+            // The usual value: digits only (at most 19: no overflow).
+            let bytes = value.as_bytes();
+            if !bytes.is_empty() && bytes.len() <= 19 && bytes.iter().all(u8::is_ascii_digit) {
+                let n = bytes
+                    .iter()
+                    .fold(0u64, |n, &b| n * 10 + u64::from(b - b'0'));
+                return match self.content_length {
+                    Some(prev) if prev != n => Err(Error::ConflictingContentLength),
+                    _ => {
+                        self.content_length = Some(n);
+                        Ok(())
+                    }
+                };
+            }
             // RFC 9110 §8.6: a list of identical values may stand for one.
             for item in value.split(',') {
                 let item = item.trim_matches([' ', '\t']);
@@ -288,6 +347,7 @@ impl Framing {
     }
 
     /// RFC 9112 §6.3, in order, with the stricter choices of the policy.
+    #[inline]
     fn finish(self, len: usize, version: Version, limits: &Limits) -> Result<Head, Error> {
         if version == Version::Http11 && self.hosts == 0 {
             return Err(Error::MissingHost);
@@ -390,11 +450,32 @@ mod tests {
         }
     }
 
+    /// A remembered host is one found valid: an invalid value is never
+    /// taken for the last valid one, whatever came before it.
+    #[test]
+    fn known_hosts_are_valid_hosts() {
+        for host in [
+            "a:80", "a:80", "a:8x", "a:80", "[::1]:1", "a b", "a b", "x.y",
+        ] {
+            assert_eq!(known_host(host), valid_host(host), "{host}");
+        }
+        let long = "a".repeat(KNOWN_HOST_MAX + 1);
+        assert!(known_host(&long) && known_host(&long[..KNOWN_HOST_MAX]));
+        assert!(!known_host(&format!("{long} ")));
+    }
+
     #[test]
     fn content_length_lists() {
         let (head, _) =
             parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\n").unwrap();
         assert_eq!(head.body, BodyLength::Length(5));
+        let (head, _) =
+            parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0012\r\n\r\n").unwrap();
+        assert_eq!(head.body, BodyLength::Length(12));
+        let max = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 9999999999999999999\r\n\r\n";
+        assert_eq!(parse(max).unwrap_err(), Error::BodyTooLarge);
+        let twice = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n";
+        assert_eq!(parse(twice).unwrap_err(), Error::ConflictingContentLength);
         for bad in ["+5", "-1", "0x5", "5 5", "", "99999999999999999999999"] {
             let raw = format!("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {bad}\r\n\r\n");
             assert_eq!(
