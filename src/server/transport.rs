@@ -172,6 +172,16 @@ impl Transport {
         }
     }
 
+    /// The poller reported the peer's FIN (`Connection::peer_closed`): TLS
+    /// reads then go on after a short socket read, to the end of input.
+    pub(crate) fn set_peer_closed(&mut self) {
+        match self {
+            Transport::Plain(_) => {}
+            #[cfg(feature = "tls")]
+            Transport::Tls(t) => t.stream.set_peer_closed(),
+        }
+    }
+
     /// Once, right after the TLS handshake has completed: what the requests
     /// of this connection are to say about it.
     pub(crate) fn take_tls_info(&mut self) -> Option<TlsInfo> {

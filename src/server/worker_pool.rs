@@ -342,6 +342,9 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
         // Set once a read came back short or would block: the socket is drained
         // and, being edge-triggered, will report new bytes with a new event.
         let mut drained = false;
+        if c.peer_closed {
+            c.stream.set_peer_closed();
+        }
         for _ in 0..MAX_ROUNDS {
             if !write_out(c, &self.shared, key) {
                 c.dead = true;
