@@ -102,6 +102,17 @@ impl Transport {
         }
     }
 
+    /// Queues `close_notify` (if a TLS session is up) without sending it:
+    /// the connection closes after the records already sealed, and the
+    /// goodbye goes out with them, in the same write.
+    pub(crate) fn queue_close_notify(&mut self) {
+        match self {
+            Transport::Plain(_) => {}
+            #[cfg(feature = "tls")]
+            Transport::Tls(t) => t.stream.close_notify(),
+        }
+    }
+
     /// A TLS session is established and has not said `close_notify`: the
     /// connection should not be closed without it (the event loop then hands
     /// an idle connection to a worker to close, instead of dropping it).

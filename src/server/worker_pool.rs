@@ -489,6 +489,12 @@ fn write_pending(c: &mut Connection) -> Written {
         let mut slices = [IoSlice::new(&[]); WRITE_SLICES];
         let written = match c.conn.output_slices(&mut slices) {
             0 => {
+                if c.stream.wants_close_notify()
+                    && matches!(c.conn.phase(), Phase::Closing | Phase::Closed)
+                {
+                    // The last response is sealed: TLS's goodbye joins it.
+                    c.stream.queue_close_notify();
+                }
                 return match c.stream.send_pending() {
                     Ok(sent) => {
                         c.progress |= sent;

@@ -261,8 +261,13 @@ impl<S: Read + Write> TlsStream<S> {
             if filled == buf.len() || self.eof {
                 return Ok(filled);
             }
-            // Handshake records (or an alert) first, so that the peer can go on.
-            self.send_records()?;
+            // Handshake records (or an alert) first, so that the peer can go
+            // on. Not when plaintext is returned: the session tickets that
+            // follow the handshake then go out with the response (the worker
+            // sends sealed records before it reads again).
+            if filled == 0 {
+                self.send_records()?;
+            }
             if drained {
                 return if filled > 0 {
                     Ok(filled)
@@ -319,9 +324,11 @@ impl<S: Read + Write> TlsStream<S> {
     }
 
     /// Seals plaintext: what `bufs` holds, up to rustls's send limit, after
-    /// the records already sealed have gone out; then sends what the socket
-    /// takes. Bytes sealed but not yet sent are reported by
-    /// [`wants_write`](Self::wants_write).
+    /// the records already sealed have gone out. The new records are not
+    /// sent here, so that the records of several writes (and a
+    /// `close_notify` after them) go out in one system call:
+    /// [`wants_write`](Self::wants_write) reports them, and
+    /// [`send_records`](Self::send_records) sends them.
     ///
     /// # Errors
     /// `WouldBlock` while earlier records are still waiting; `BrokenPipe`
@@ -337,9 +344,7 @@ impl<S: Read + Write> TlsStream<S> {
         if self.goodbye || !self.established {
             return Err(io::ErrorKind::BrokenPipe.into());
         }
-        let n = tls.writer().write_vectored(bufs)?;
-        self.send_records()?;
-        Ok(n)
+        tls.writer().write_vectored(bufs)
     }
 
     /// Plain HTTP on the TLS port: answers [`PLAIN_HTTP_400`] in plain text,

@@ -387,3 +387,27 @@ fn count_records(mut bytes: &[u8]) -> usize {
     }
     n
 }
+
+#[test]
+fn sealed_records_wait_for_send_records_and_close_notify_joins_them() {
+    let mut pair = Pair::new(usize::MAX);
+    pair.handshake();
+    let n = pair
+        .server
+        .write_vectored(&[IoSlice::new(b"HTTP/1.1 200 OK\r\n"), IoSlice::new(b"\r\n")])
+        .unwrap();
+    assert_eq!(n, 19);
+    assert!(pair.server.get_ref().outbox.is_empty(), "sealed, not sent");
+    assert!(pair.server.wants_write());
+    pair.server.close_notify();
+    assert!(pair.server.send_records().unwrap());
+    assert!(!pair.server.wants_write());
+    pair.deliver_to_client();
+    assert_eq!(pair.client_plaintext(), b"HTTP/1.1 200 OK\r\n\r\n");
+    let mut rest = [0; 1];
+    assert_eq!(
+        pair.client.reader().read(&mut rest).unwrap(),
+        0,
+        "close_notify"
+    );
+}
