@@ -495,6 +495,9 @@ fn write_pending(c: &mut Connection) -> Written {
                     // The last response is sealed: TLS's goodbye joins it.
                     c.stream.queue_close_notify();
                 }
+                if !c.stream.wants_write() {
+                    return Written::All;
+                }
                 return match c.stream.send_pending() {
                     Ok(sent) => {
                         c.progress |= sent;
