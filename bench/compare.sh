@@ -44,9 +44,9 @@ BUSY_CPU="${SERVER_CPUS%%[,-]*}"
 # CPU whose busy fraction tells whether wrk was the limit (first client CPU).
 CLIENT_CPU="${CLIENT_CPUS%%[,-]*}"
 
-ALL_SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin mini_router mini_log mini_base nginx static_web_server mini_tls nginx_tls hyper_tls"
+ALL_SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin mini_router mini_log mini_base mini_tls_plain nginx static_web_server mini_tls nginx_tls hyper_tls"
 ALL_SCENARIOS="ka64 pipe16 c1 c1000 close post4k post64k file1k file1m range idle tls_ka64 tls_new tls_new_full tls_file1m tls_idle"
-HELLO_SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin mini_router mini_log mini_base"
+HELLO_SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin mini_router mini_log mini_base mini_tls_plain"
 FILE_SERVERS="mini nginx static_web_server"
 FILE_SCENARIOS="file1k file1m range"
 # The tls group: HTTPS servers (the same certificate), ratios to nginx_tls.
@@ -102,6 +102,7 @@ port_of() {
         mini_router) echo 18089 ;;
         mini_log) echo 18090 ;;
         mini_base) echo 18091 ;;
+        mini_tls_plain) echo 18092 ;;
         mini_tls) echo 18093 ;;
         nginx_tls) echo 18094 ;;
         hyper_tls) echo 18095 ;;
@@ -116,12 +117,14 @@ port_of() {
 # the new code on the request path costs.
 # mini_tls and nginx_tls are mini and nginx started with `tls` (HTTPS only,
 # the certificate in BENCH_TLS_CERT / BENCH_TLS_KEY); mini_tls's binary is
-# built with the peer's `tls` feature into target/tls/.
+# built with the peer's `tls` feature into target/tls/. mini_tls_plain is
+# that binary started without `tls`: plain HTTP with the tls feature
+# compiled in but unused (what the feature costs the plain scenarios).
 BASE_COMMIT="${BASE_COMMIT:-aaf68bb}"
 crate_of() {
     case "$1" in
         raw_spin) echo raw_mio ;;
-        mini_router | mini_log | mini_tls) echo mini ;;
+        mini_router | mini_log | mini_tls | mini_tls_plain) echo mini ;;
         nginx_tls) echo nginx ;;
         *) echo "$1" ;;
     esac
@@ -138,7 +141,7 @@ bin_of() {
     case "$1" in
         nginx | static_web_server) echo "$PEERS_DIR/$1/run.sh" ;;
         nginx_tls) echo "$PEERS_DIR/nginx/run.sh" ;;
-        mini_tls) echo "$PEERS_DIR/mini/target/tls/release/peer_mini" ;;
+        mini_tls | mini_tls_plain) echo "$PEERS_DIR/mini/target/tls/release/peer_mini" ;;
         mini_base) echo "$PEERS_DIR/mini_base/target/release/peer_mini" ;;
         *) local c; c=$(crate_of "$1"); echo "$PEERS_DIR/$c/target/release/peer_$c" ;;
     esac
@@ -217,7 +220,7 @@ build_peer() { # build_peer NAME: build (or install) a peer
             fi
             cargo build --release --quiet --manifest-path "$tree/bench/peers/mini/Cargo.toml" \
                 --target-dir "$PEERS_DIR/mini_base/target" ;;
-        mini_tls) # the library's tls feature in a build of its own: plain mini stays without it
+        mini_tls | mini_tls_plain) # the library's tls feature in a build of its own: plain mini stays without it
             cargo build --release --quiet --features tls \
                 --manifest-path "$PEERS_DIR/mini/Cargo.toml" --target-dir "$PEERS_DIR/mini/target/tls" ;;
         *)

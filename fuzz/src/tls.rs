@@ -19,15 +19,20 @@ use mini_async_http::rustls::pki_types::ServerName;
 use mini_async_http::rustls::{self, ClientConfig, ClientConnection, RootCertStore, ServerConfig};
 use mini_async_http::{PLAIN_HTTP_400, TlsConfig, TlsStream};
 
-/// A non-blocking socket in memory: reads give at most `max_read` bytes,
+/// A non-blocking socket in memory, with a real socket's semantics: a read
+/// gives what has arrived, up to the buffer's size (a short read means
+/// drained), then `WouldBlock`; what the client sent arrives `max_read`
+/// bytes at a time ([`Pipe::arrive`], a segment, then a readiness event);
 /// writes take at most `room` bytes before `WouldBlock`.
 #[derive(Debug, Default)]
 pub struct Pipe {
-    /// Bytes the client sent, not yet read.
+    /// Bytes the client sent, not yet arrived.
+    pub wire: VecDeque<u8>,
+    /// Bytes arrived, not yet read.
     pub inbox: VecDeque<u8>,
-    /// Largest read.
+    /// Bytes per arrival.
     pub max_read: usize,
-    /// The client closed: reads give `Ok(0)` once `inbox` is empty.
+    /// The client closed: reads give `Ok(0)` once everything sent was read.
     pub closed: bool,
     /// Bytes the server wrote.
     pub outbox: Vec<u8>,
@@ -35,16 +40,25 @@ pub struct Pipe {
     pub room: usize,
 }
 
+impl Pipe {
+    /// The next segment arrives: `false` if none was waiting.
+    pub fn arrive(&mut self) -> bool {
+        let n = self.max_read.max(1).min(self.wire.len());
+        self.inbox.extend(self.wire.drain(..n));
+        n > 0
+    }
+}
+
 impl Read for Pipe {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.inbox.is_empty() {
-            return if self.closed {
+            return if self.closed && self.wire.is_empty() {
                 Ok(0)
             } else {
                 Err(io::ErrorKind::WouldBlock.into())
             };
         }
-        let n = buf.len().min(self.max_read.max(1)).min(self.inbox.len());
+        let n = buf.len().min(self.inbox.len());
         for (slot, byte) in buf.iter_mut().zip(self.inbox.drain(..n)) {
             *slot = byte;
         }
@@ -101,10 +115,15 @@ pub struct Sizes {
 /// plaintext and how the last read ended.
 fn read_all(server: &mut TlsStream<Pipe>, sizes: Sizes, plain: &mut Vec<u8>) -> io::Result<usize> {
     let mut buf = vec![0; sizes.buf.max(1)];
+    let mut arrived = server.get_mut().arrive();
     for _ in 0..1_000_000 {
         match server.read(&mut buf) {
             Ok(0) => return Ok(0),
             Ok(n) => plain.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock && arrived => {
+                // Drained: the next segment is the next readiness event.
+                arrived = server.get_mut().arrive();
+            }
             Err(e) => return Err(e),
         }
     }
@@ -118,7 +137,7 @@ fn read_all(server: &mut TlsStream<Pipe>, sizes: Sizes, plain: &mut Vec<u8>) -> 
 /// When an invariant of the module doc does not hold.
 pub fn raw(data: &[u8], sizes: Sizes) {
     let pipe = Pipe {
-        inbox: data.iter().copied().collect(),
+        wire: data.iter().copied().collect(),
         max_read: sizes.max_read,
         closed: true,
         room: usize::MAX,
@@ -216,7 +235,7 @@ fn to_server(client: &mut ClientConnection, server: &mut TlsStream<Pipe>, corrup
         let at = at % wire.len();
         wire[at] ^= 0x55;
     }
-    server.get_mut().inbox.extend(wire);
+    server.get_mut().wire.extend(wire);
 }
 
 fn to_client(client: &mut ClientConnection, server: &mut TlsStream<Pipe>) {

@@ -60,6 +60,7 @@ impl Transport {
 
     /// Bytes accepted but not yet sent are waiting (sealed TLS records, or a
     /// half-close behind them).
+    #[inline]
     pub(crate) fn wants_write(&self) -> bool {
         match self {
             Transport::Plain(_) => false,
@@ -72,6 +73,7 @@ impl Transport {
     /// as the socket takes it; `Ok(true)` if any byte went out. A socket that
     /// would block is not an error.
     #[cfg_attr(not(feature = "tls"), allow(clippy::unnecessary_wraps))]
+    #[inline]
     pub(crate) fn send_pending(&mut self) -> io::Result<bool> {
         match self {
             Transport::Plain(_) => Ok(false),
@@ -102,9 +104,22 @@ impl Transport {
         }
     }
 
+    /// Queues `close_notify` (if a TLS session is up) without sending it:
+    /// the connection closes after the records already sealed, and the
+    /// goodbye goes out with them, in the same write.
+    #[inline]
+    pub(crate) fn queue_close_notify(&mut self) {
+        match self {
+            Transport::Plain(_) => {}
+            #[cfg(feature = "tls")]
+            Transport::Tls(t) => t.stream.close_notify(),
+        }
+    }
+
     /// A TLS session is established and has not said `close_notify`: the
     /// connection should not be closed without it (the event loop then hands
     /// an idle connection to a worker to close, instead of dropping it).
+    #[inline]
     pub(crate) fn wants_close_notify(&self) -> bool {
         match self {
             Transport::Plain(_) => false,
@@ -164,6 +179,7 @@ impl Transport {
     /// The end of input has been seen below the plaintext (TCP end, or the
     /// peer's `close_notify`) while there was still plaintext to return:
     /// read on until `Ok(0)`, even after a short read.
+    #[inline]
     pub(crate) fn at_eof(&self) -> bool {
         match self {
             Transport::Plain(_) => false,
@@ -172,8 +188,20 @@ impl Transport {
         }
     }
 
+    /// The poller reported the peer's FIN (`Connection::peer_closed`): TLS
+    /// reads then go on after a short socket read, to the end of input.
+    #[inline]
+    pub(crate) fn set_peer_closed(&mut self) {
+        match self {
+            Transport::Plain(_) => {}
+            #[cfg(feature = "tls")]
+            Transport::Tls(t) => t.stream.set_peer_closed(),
+        }
+    }
+
     /// Once, right after the TLS handshake has completed: what the requests
     /// of this connection are to say about it.
+    #[inline]
     pub(crate) fn take_tls_info(&mut self) -> Option<TlsInfo> {
         match self {
             Transport::Plain(_) => None,
@@ -184,6 +212,7 @@ impl Transport {
 }
 
 impl Read for Transport {
+    #[inline]
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Transport::Plain(tcp) => tcp.read(buf),
@@ -194,6 +223,7 @@ impl Read for Transport {
 }
 
 impl Write for Transport {
+    #[inline]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Transport::Plain(tcp) => tcp.write(buf),
@@ -202,6 +232,7 @@ impl Write for Transport {
         }
     }
 
+    #[inline]
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         match self {
             Transport::Plain(tcp) => tcp.write_vectored(bufs),

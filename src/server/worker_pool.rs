@@ -346,6 +346,9 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
         // Set once a read came back short or would block: the socket is drained
         // and, being edge-triggered, will report new bytes with a new event.
         let mut drained = false;
+        if c.peer_closed {
+            c.stream.set_peer_closed();
+        }
         for _ in 0..MAX_ROUNDS {
             if !write_out(c, &self.shared, key) {
                 c.dead = true;
@@ -490,6 +493,15 @@ fn write_pending(c: &mut Connection) -> Written {
         let mut slices = [IoSlice::new(&[]); WRITE_SLICES];
         let written = match c.conn.output_slices(&mut slices) {
             0 => {
+                if c.stream.wants_close_notify()
+                    && matches!(c.conn.phase(), Phase::Closing | Phase::Closed)
+                {
+                    // The last response is sealed: TLS's goodbye joins it.
+                    c.stream.queue_close_notify();
+                }
+                if !c.stream.wants_write() {
+                    return Written::All;
+                }
                 return match c.stream.send_pending() {
                     Ok(sent) => {
                         c.progress |= sent;

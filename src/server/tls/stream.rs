@@ -54,6 +54,10 @@ pub struct TlsStream<S> {
     /// The socket reported the end of input, or the peer sent
     /// `close_notify`.
     eof: bool,
+    /// The poller reported the peer's FIN: a short socket read no longer
+    /// means that the next would block (the end may be next), so reads go
+    /// on to the end of input.
+    peer_closed: bool,
 }
 
 enum State {
@@ -99,6 +103,7 @@ impl<S: Read + Write> TlsStream<S> {
             announce: false,
             goodbye: false,
             eof: false,
+            peer_closed: false,
         }
     }
 
@@ -144,6 +149,12 @@ impl<S: Read + Write> TlsStream<S> {
     /// The end of input has been seen (see `Transport::at_eof`).
     pub fn at_eof(&self) -> bool {
         self.eof
+    }
+
+    /// The poller reported the peer's FIN: from now on a read goes on
+    /// after a short socket read, until the socket would block or ends.
+    pub fn set_peer_closed(&mut self) {
+        self.peer_closed = true;
     }
 
     /// Once, after the handshake: the session's facts for the requests.
@@ -217,6 +228,12 @@ impl<S: Read + Write> TlsStream<S> {
         }
         let mut filled = 0;
         let mut ciphertext = 0;
+        // The last socket read came back short: the socket is drained (as a
+        // short read of plain TCP says), and the edge-triggered poller will
+        // report the next bytes, so reading it again would only return
+        // `WouldBlock` (a system call per request). Not once the peer's FIN
+        // was reported: it may be next, with no event left to report it.
+        let mut drained = false;
         loop {
             let State::Active { tls, .. } = &mut self.state else {
                 return Ok(filled);
@@ -244,8 +261,20 @@ impl<S: Read + Write> TlsStream<S> {
             if filled == buf.len() || self.eof {
                 return Ok(filled);
             }
-            // Handshake records (or an alert) first, so that the peer can go on.
-            self.send_records()?;
+            // Handshake records (or an alert) first, so that the peer can go
+            // on. Not when plaintext is returned: the session tickets that
+            // follow the handshake then go out with the response (the worker
+            // sends sealed records before it reads again).
+            if filled == 0 {
+                self.send_records()?;
+            }
+            if drained {
+                return if filled > 0 {
+                    Ok(filled)
+                } else {
+                    Err(io::ErrorKind::WouldBlock.into())
+                };
+            }
             let State::Active { tls, sniffed } = &mut self.state else {
                 return Ok(filled);
             };
@@ -253,10 +282,14 @@ impl<S: Read + Write> TlsStream<S> {
             let mut source = Sniff {
                 sock: &mut self.sock,
                 first: (!*sniffed).then_some(&mut first),
+                short: false,
             };
             match tls.read_tls(&mut source) {
                 Ok(0) => self.eof = true,
-                Ok(n) => ciphertext += n,
+                Ok(n) => {
+                    ciphertext += n;
+                    drained = source.short && !self.peer_closed;
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     return if filled > 0 { Ok(filled) } else { Err(e) };
                 }
@@ -291,9 +324,11 @@ impl<S: Read + Write> TlsStream<S> {
     }
 
     /// Seals plaintext: what `bufs` holds, up to rustls's send limit, after
-    /// the records already sealed have gone out; then sends what the socket
-    /// takes. Bytes sealed but not yet sent are reported by
-    /// [`wants_write`](Self::wants_write).
+    /// the records already sealed have gone out. The new records are not
+    /// sent here, so that the records of several writes (and a
+    /// `close_notify` after them) go out in one system call:
+    /// [`wants_write`](Self::wants_write) reports them, and
+    /// [`send_records`](Self::send_records) sends them.
     ///
     /// # Errors
     /// `WouldBlock` while earlier records are still waiting; `BrokenPipe`
@@ -309,9 +344,7 @@ impl<S: Read + Write> TlsStream<S> {
         if self.goodbye || !self.established {
             return Err(io::ErrorKind::BrokenPipe.into());
         }
-        let n = tls.writer().write_vectored(bufs)?;
-        self.send_records()?;
-        Ok(n)
+        tls.writer().write_vectored(bufs)
     }
 
     /// Plain HTTP on the TLS port: answers [`PLAIN_HTTP_400`] in plain text,
@@ -334,15 +367,18 @@ impl<S: Read + Write> TlsStream<S> {
 
 /// The socket as rustls reads it, noting the first byte of the first read
 /// (a TLS record starts with its content type, 22 for a handshake; plain
-/// HTTP starts with a method's letter).
+/// HTTP starts with a method's letter) and whether the read came back short.
 struct Sniff<'a, S> {
     sock: &'a mut S,
     first: Option<&'a mut Option<u8>>,
+    /// The read returned fewer bytes than there was room for.
+    short: bool,
 }
 
 impl<S: Read> Read for Sniff<'_, S> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.sock.read(buf)?;
+        self.short = n < buf.len();
         if n > 0 {
             if let Some(first) = self.first.take() {
                 *first = Some(buf[0]);
