@@ -9,6 +9,7 @@ use std::ops::Range;
 use percent_encoding::percent_decode_str;
 
 use super::builder::BoxHandler;
+use super::exact::Exact;
 use super::pattern::{self, Cut};
 use crate::http::{Names, ParamValue, ParamValues};
 use crate::{Method, Request, Response, ResponseBuilder};
@@ -92,6 +93,8 @@ impl Methods {
 
 /// The routing table of a built router.
 pub(super) struct Table {
+    /// The patterns without parameters, looked up before the tree.
+    pub(super) exact: Exact,
     pub(super) tree: matchit::Router<usize>,
     pub(super) entries: Box<[Entry]>,
     pub(super) mounts: Box<[BoxHandler]>,
@@ -107,10 +110,21 @@ impl Table {
         if path == "*" && base == 0 && *req.method() == Method::Options {
             return answer(204, Some(("Allow", &self.allow_all)), b"");
         }
-        let Ok(found) = self.tree.at(path) else {
-            return self.miss(req, base, path);
+        let (empty, found);
+        let (index, params) = match self.exact.get(path) {
+            Some(index) => {
+                empty = matchit::Params::new();
+                (index, &empty)
+            }
+            None => match self.tree.at(path) {
+                Ok(matched) => {
+                    found = matched;
+                    (*found.value, &found.params)
+                }
+                Err(_) => return self.miss(req, base, path),
+            },
         };
-        let entry = &self.entries[*found.value];
+        let entry = &self.entries[index];
         match &entry.target {
             Target::Route(methods) => {
                 let Some(handler) = methods.find(req.method()) else {
@@ -120,7 +134,7 @@ impl Table {
                 // an absolute-form target's scheme and authority, which
                 // `route_path` must skip too.
                 if entry.names.is_some() || stripped {
-                    let Some((values, _)) = values(req, entry, path, &found.params) else {
+                    let Some((values, _)) = values(req, entry, path, params) else {
                         return not_utf8();
                     };
                     req.route.push(base, entry.names.as_ref(), values);
@@ -131,7 +145,7 @@ impl Table {
                 redirect(req, base, &format!("{path}/")).unwrap_or_else(|| self.not_found(req))
             }
             Target::Mount { mount, rest } => {
-                let Some((values, last)) = values(req, entry, path, &found.params) else {
+                let Some((values, last)) = values(req, entry, path, params) else {
                     return not_utf8();
                 };
                 // The path is the prefix, `/`, and the part below it (the
@@ -153,7 +167,7 @@ impl Table {
             Some(_) => return self.not_found(req),
             None => with_slash(path, &mut buf, &mut spill),
         };
-        if self.tree.at(other).is_ok() {
+        if self.exact.get(other).is_some() || self.tree.at(other).is_ok() {
             if let Some(resp) = redirect(req, base, other) {
                 return resp;
             }
