@@ -108,18 +108,15 @@ impl Table {
     pub(super) fn dispatch(&self, req: &Request) -> Response {
         let (base, path, stripped) = routable(req);
         if path == "*" && base == 0 && *req.method() == Method::Options {
-            return answer(204, Some(("Allow", &self.allow_all)), b"");
+            return self.options_star();
         }
-        let (empty, found);
+        let found;
         let (index, params) = match self.exact.get(path) {
-            Some(index) => {
-                empty = matchit::Params::new();
-                (index, &empty)
-            }
+            Some(index) => (index, None),
             None => match self.tree.at(path) {
                 Ok(matched) => {
                     found = matched;
-                    (*found.value, &found.params)
+                    (*found.value, Some(&found.params))
                 }
                 Err(_) => return self.miss(req, base, path),
             },
@@ -141,7 +138,24 @@ impl Table {
                 }
                 handler.call(req)
             }
-            Target::MountRoot => {
+            Target::MountRoot | Target::Mount { .. } => {
+                self.mounted(req, entry, (base, path), params)
+            }
+        }
+    }
+
+    /// Answers `req`, whose path (at `base` in `path()`) matched `entry`
+    /// of a mount with `params`.
+    #[inline(never)]
+    fn mounted(
+        &self,
+        req: &Request,
+        entry: &Entry,
+        (base, path): (usize, &str),
+        params: Option<&matchit::Params<'_, '_>>,
+    ) -> Response {
+        match &entry.target {
+            Target::Route(_) | Target::MountRoot => {
                 redirect(req, base, &format!("{path}/")).unwrap_or_else(|| self.not_found(req))
             }
             Target::Mount { mount, rest } => {
@@ -156,6 +170,12 @@ impl Table {
                 self.mounts[*mount].call(req)
             }
         }
+    }
+
+    /// `OPTIONS *`.
+    #[cold]
+    fn options_star(&self) -> Response {
+        answer(204, Some(("Allow", &self.allow_all)), b"")
     }
 
     /// No pattern matches: a redirect if one does with or without a
@@ -212,7 +232,8 @@ fn routable(req: &Request) -> (usize, &str, bool) {
 }
 
 /// The parameter values of `entry`, whose pattern the tree matched to
-/// `path` with `params`, and the length of the last one (below a mount's
+/// `path` with `params` (`None`: the exact table did, without any), and
+/// the length of the last one (below a mount's
 /// prefix, the part below it). They are cut from the path by the entry's
 /// [`Cut`]s (a mount's: only as many as its prefix has names),
 /// percent-decoded, borrowing the target where a value needed no decoding;
@@ -221,13 +242,17 @@ fn values(
     req: &Request,
     entry: &Entry,
     path: &str,
-    params: &matchit::Params<'_, '_>,
+    params: Option<&matchit::Params<'_, '_>>,
 ) -> Option<(ParamValues, usize)> {
     let mut values = ParamValues::default();
     let count = entry.names.as_ref().map_or(0, |names| names.len());
     let mut last = 0;
     for (i, cut) in pattern::values(&entry.cuts, path).enumerate() {
-        let theirs = || params.iter().nth(i).map_or("", |(_, v)| v);
+        let theirs = || {
+            params
+                .and_then(|params| params.iter().nth(i))
+                .map_or("", |(_, v)| v)
+        };
         debug_assert_eq!(cut, Some(theirs()), "cut {i} of {:?}", entry.cuts);
         let raw = cut.unwrap_or_else(theirs);
         if i < count {
@@ -299,6 +324,7 @@ fn redirect(req: &Request, base: usize, other: &str) -> Option<Response> {
 }
 
 /// `405` with `Allow`, or `204` with `Allow` for `OPTIONS`.
+#[cold]
 fn refuse(req: &Request, allow: &str) -> Response {
     if *req.method() == Method::Options {
         answer(204, Some(("Allow", allow)), b"")
@@ -307,6 +333,7 @@ fn refuse(req: &Request, allow: &str) -> Response {
     }
 }
 
+#[cold]
 fn not_utf8() -> Response {
     answer(
         400,
