@@ -2,6 +2,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use super::dispatch::{Entry, Methods, Table, Target};
+use super::exact::Exact;
 use super::middleware::Middleware;
 use super::{Next, RouteError, Router, pattern};
 use crate::http::is_token;
@@ -48,6 +49,9 @@ pub struct RouterBuilder {
     mounts: Vec<BoxHandler>,
     /// A mount's patterns in the tree, as `mount <prefix>` for messages.
     mount_patterns: Vec<(String, String)>,
+    /// The patterns without parameters, as paths, and their entries: the
+    /// [`Exact`] table's candidates.
+    statics: Vec<(String, usize)>,
     middleware: Vec<Middleware>,
     fallback: Option<BoxHandler>,
     /// The first error; `build` returns it.
@@ -88,6 +92,7 @@ impl RouterBuilder {
             by_pattern: HashMap::new(),
             mounts: Vec::new(),
             mount_patterns: Vec::new(),
+            statics: Vec::new(),
             middleware: Vec::new(),
             fallback: None,
             error: None,
@@ -327,9 +332,17 @@ impl RouterBuilder {
                 all.extend(methods.methods().cloned());
             }
         }
+        // A static path goes to the exact table only where the tree answers
+        // it with its own entry, so that the table never answers otherwise.
+        let tree = self.tree;
+        let statics = self.statics.into_iter().filter(|(path, index)| {
+            tree.at(path)
+                .is_ok_and(|found| *found.value == *index && found.params.is_empty())
+        });
         Ok(Router {
             table: Table {
-                tree: self.tree,
+                exact: Exact::new(statics.collect()),
+                tree,
                 entries: entries.into(),
                 mounts: self.mounts.into(),
                 fallback: self.fallback,
@@ -402,6 +415,10 @@ impl RouterBuilder {
     fn insert(&mut self, internal: String, shown: &str, entry: Entry) -> Result<usize, RouteError> {
         let index = self.entries.len();
         let pattern = || shown.to_owned();
+        let path = entry
+            .cuts
+            .is_empty()
+            .then(|| internal.replace("{{", "{").replace("}}", "}"));
         self.tree.insert(internal, index).map_err(|e| match e {
             matchit::InsertError::Conflict { with } => RouteError::Conflict {
                 pattern: pattern(),
@@ -411,6 +428,9 @@ impl RouterBuilder {
             matchit::InsertError::InvalidCatchAll => RouteError::CatchAllNotLast(pattern()),
             _ => RouteError::InvalidParam(pattern()),
         })?;
+        if let Some(path) = path {
+            self.statics.push((path, index));
+        }
         self.entries.push(entry);
         Ok(index)
     }

@@ -9,6 +9,7 @@ use std::ops::Range;
 use percent_encoding::percent_decode_str;
 
 use super::builder::BoxHandler;
+use super::exact::Exact;
 use super::pattern::{self, Cut};
 use crate::http::{Names, ParamValue, ParamValues};
 use crate::{Method, Request, Response, ResponseBuilder};
@@ -92,6 +93,8 @@ impl Methods {
 
 /// The routing table of a built router.
 pub(super) struct Table {
+    /// The patterns without parameters, looked up before the tree.
+    pub(super) exact: Exact,
     pub(super) tree: matchit::Router<usize>,
     pub(super) entries: Box<[Entry]>,
     pub(super) mounts: Box<[BoxHandler]>,
@@ -105,12 +108,20 @@ impl Table {
     pub(super) fn dispatch(&self, req: &Request) -> Response {
         let (base, path, stripped) = routable(req);
         if path == "*" && base == 0 && *req.method() == Method::Options {
-            return answer(204, Some(("Allow", &self.allow_all)), b"");
+            return self.options_star();
         }
-        let Ok(found) = self.tree.at(path) else {
-            return self.miss(req, base, path);
+        let found;
+        let (index, params) = match self.exact.get(path) {
+            Some(index) => (index, None),
+            None => match self.tree.at(path) {
+                Ok(matched) => {
+                    found = matched;
+                    (*found.value, Some(&found.params))
+                }
+                Err(_) => return self.miss(req, base, path),
+            },
         };
-        let entry = &self.entries[*found.value];
+        let entry = &self.entries[index];
         match &entry.target {
             Target::Route(methods) => {
                 let Some(handler) = methods.find(req.method()) else {
@@ -120,18 +131,35 @@ impl Table {
                 // an absolute-form target's scheme and authority, which
                 // `route_path` must skip too.
                 if entry.names.is_some() || stripped {
-                    let Some((values, _)) = values(req, entry, path, &found.params) else {
+                    let Some((values, _)) = values(req, entry, path, params) else {
                         return not_utf8();
                     };
                     req.route.push(base, entry.names.as_ref(), values);
                 }
                 handler.call(req)
             }
-            Target::MountRoot => {
+            Target::MountRoot | Target::Mount { .. } => {
+                self.mounted(req, entry, (base, path), params)
+            }
+        }
+    }
+
+    /// Answers `req`, whose path (at `base` in `path()`) matched `entry`
+    /// of a mount with `params`.
+    #[inline(never)]
+    fn mounted(
+        &self,
+        req: &Request,
+        entry: &Entry,
+        (base, path): (usize, &str),
+        params: Option<&matchit::Params<'_, '_>>,
+    ) -> Response {
+        match &entry.target {
+            Target::Route(_) | Target::MountRoot => {
                 redirect(req, base, &format!("{path}/")).unwrap_or_else(|| self.not_found(req))
             }
             Target::Mount { mount, rest } => {
-                let Some((values, last)) = values(req, entry, path, &found.params) else {
+                let Some((values, last)) = values(req, entry, path, params) else {
                     return not_utf8();
                 };
                 // The path is the prefix, `/`, and the part below it (the
@@ -144,6 +172,12 @@ impl Table {
         }
     }
 
+    /// `OPTIONS *`.
+    #[cold]
+    fn options_star(&self) -> Response {
+        answer(204, Some(("Allow", &self.allow_all)), b"")
+    }
+
     /// No pattern matches: a redirect if one does with or without a
     /// trailing slash, else the fallback or `404`.
     fn miss(&self, req: &Request, base: usize, path: &str) -> Response {
@@ -153,7 +187,7 @@ impl Table {
             Some(_) => return self.not_found(req),
             None => with_slash(path, &mut buf, &mut spill),
         };
-        if self.tree.at(other).is_ok() {
+        if self.exact.get(other).is_some() || self.tree.at(other).is_ok() {
             if let Some(resp) = redirect(req, base, other) {
                 return resp;
             }
@@ -198,7 +232,8 @@ fn routable(req: &Request) -> (usize, &str, bool) {
 }
 
 /// The parameter values of `entry`, whose pattern the tree matched to
-/// `path` with `params`, and the length of the last one (below a mount's
+/// `path` with `params` (`None`: the exact table did, without any), and
+/// the length of the last one (below a mount's
 /// prefix, the part below it). They are cut from the path by the entry's
 /// [`Cut`]s (a mount's: only as many as its prefix has names),
 /// percent-decoded, borrowing the target where a value needed no decoding;
@@ -207,13 +242,17 @@ fn values(
     req: &Request,
     entry: &Entry,
     path: &str,
-    params: &matchit::Params<'_, '_>,
+    params: Option<&matchit::Params<'_, '_>>,
 ) -> Option<(ParamValues, usize)> {
     let mut values = ParamValues::default();
     let count = entry.names.as_ref().map_or(0, |names| names.len());
     let mut last = 0;
     for (i, cut) in pattern::values(&entry.cuts, path).enumerate() {
-        let theirs = || params.iter().nth(i).map_or("", |(_, v)| v);
+        let theirs = || {
+            params
+                .and_then(|params| params.iter().nth(i))
+                .map_or("", |(_, v)| v)
+        };
         debug_assert_eq!(cut, Some(theirs()), "cut {i} of {:?}", entry.cuts);
         let raw = cut.unwrap_or_else(theirs);
         if i < count {
@@ -285,6 +324,7 @@ fn redirect(req: &Request, base: usize, other: &str) -> Option<Response> {
 }
 
 /// `405` with `Allow`, or `204` with `Allow` for `OPTIONS`.
+#[cold]
 fn refuse(req: &Request, allow: &str) -> Response {
     if *req.method() == Method::Options {
         answer(204, Some(("Allow", allow)), b"")
@@ -293,6 +333,7 @@ fn refuse(req: &Request, allow: &str) -> Response {
     }
 }
 
+#[cold]
 fn not_utf8() -> Response {
     answer(
         400,

@@ -1,13 +1,18 @@
 //! [`Router`]: requests to handlers by method and path pattern, with
 //! mounting, code around routes and the HTTP answers a router owes
 //! (`404`, `405` with `Allow`, `HEAD`, `OPTIONS`). Feature `router`;
-//! [matchit] does the matching. Built on the `http` layer only.
+//! [matchit] does the matching, after a table of the patterns without
+//! parameters, looked up by the path's bytes, which answers only as matchit
+//! would. Built on the `http` layer only.
 //!
 #![doc = include_str!("policy.md")]
 
 mod builder;
 mod dispatch;
 mod error;
+mod exact;
+#[cfg(test)]
+mod exact_proptests;
 mod middleware;
 mod pattern;
 #[cfg(test)]

@@ -7,8 +7,10 @@
 //! Modes: `pipeline` (`GET /`, the default) and `browser` (a long browser
 //! head) through a bare handler; `static`, `one_param`, `catch_all` and
 //! `miss` through a 50-route `Router` (the table of `benches/router.rs`),
-//! each also as `bare-static`, … : the same target through the bare
-//! handler. What routing costs per request is the difference of the two,
+//! and `root`, `GET /` through the 50-route table of the kit's
+//! `mini_router` peer (`bench/peers/mini`, the kit's `ka64`/`pipe16`
+//! request), each also as `bare-static`, … : the same target through the
+//! bare handler. What routing costs per request is the difference of the two,
 //! and the start-up cost cancels out of the difference of two runs with
 //! different iteration counts (`bench/micro/callgrind_router.sh` does both).
 
@@ -40,6 +42,19 @@ fn table() -> Router {
     builder.build().unwrap()
 }
 
+/// The kit's `mini_router` table (`bench/peers/mini`): `GET /` and
+/// `POST /echo` among 48 static, parameter and catch-all routes.
+fn kit_table() -> Router {
+    let mut builder = Router::builder().get("/", hello).post("/echo", hello);
+    for i in 0..16 {
+        builder = builder
+            .get(&format!("/section{i}/about"), hello)
+            .get(&format!("/section{i}/items/{{id}}"), hello)
+            .get(&format!("/section{i}/files/{{*path}}"), hello);
+    }
+    builder.build().unwrap()
+}
+
 fn main() {
     let what = std::env::args().nth(1).unwrap_or_else(|| "pipeline".into());
     let iterations: usize = std::env::args()
@@ -55,6 +70,7 @@ fn main() {
         "one_param" => Some("/section7/items/42"),
         "catch_all" => Some("/section7/files/css/site.css"),
         "miss" => Some("/section7/nothing"),
+        "root" => Some("/"),
         _ => None,
     };
     let one: Vec<u8> = match (target, route) {
@@ -64,7 +80,11 @@ fn main() {
         (None, "browser") => BROWSER.to_vec(),
         (None, _) => b"GET / HTTP/1.1\r\nHost: localhost:8080\r\n\r\n".to_vec(),
     };
-    let router = table();
+    let router = if route == "root" {
+        kit_table()
+    } else {
+        table()
+    };
     let handler: &dyn Fn(&Request) -> Response = if target.is_some() && !bare {
         &|req| router.call(req)
     } else {
