@@ -98,6 +98,10 @@ pub const OUTPUT_HIGH_WATER: usize = 256 * 1024;
 /// Response bodies this long or longer are sent from where they are (with
 /// a vectored write) rather than copied into the output buffer.
 pub const SPLICE_MIN: usize = 16 * 1024;
+/// Input buffer a connection may grow to while its body goes to the spool
+/// (doubling from [`INITIAL_INPUT`], only when reads fill it: a slow
+/// uploader's stays small); shrunk again when the buffers are pooled.
+pub(crate) const SPOOL_INPUT: usize = 256 * 1024;
 /// Empty lines accepted before a request line (RFC 9112 §2.2 asks for at
 /// least one; clients that add one after a POST body are why).
 const MAX_EMPTY_LINES: u32 = 8;
@@ -466,7 +470,12 @@ impl Conn {
         if !self.wants_read() {
             return None;
         }
-        let max_input = self.limits.max_head_bytes.max(INITIAL_INPUT);
+        let mut max_input = self.limits.max_head_bytes.max(INITIAL_INPUT);
+        // Spool hand-off (uploadfast): a body on its way to the spool is
+        // read in larger pieces (fewer reads and file writes).
+        if self.spooling.is_some() {
+            max_input = max_input.max(SPOOL_INPUT);
+        }
         let bufs = self.bufs.get_or_insert_with(|| pool.take());
         if bufs.end == bufs.input.len() {
             if bufs.start > 0 {
@@ -733,6 +742,29 @@ impl Conn {
         };
         if bufs.start == bufs.end {
             return Ok(None);
+        }
+        // Spool hand-off (uploadfast): a spooled Content-Length body goes
+        // from the input buffer to the spool file without a copy.
+        if let (Some(_), BodyDecoder::Length(remaining)) = (&self.spooling, &mut *decoder) {
+            let avail = bufs.end - bufs.start;
+            let n = avail.min(usize::try_from(*remaining).unwrap_or(usize::MAX));
+            *remaining -= n as u64;
+            let done = *remaining == 0;
+            let bytes = &bufs.input[bufs.start..bufs.start + n];
+            bufs.start += n;
+            Spooling::append_raw(
+                &mut self.spooling,
+                bytes,
+                &mut bufs.request,
+                done,
+                self.peer,
+            )?;
+            if !done {
+                return Ok(None);
+            }
+            let head = *head;
+            self.reading = Reading::Head;
+            return Ok(Some(head));
         }
         let (used, done) = decoder.decode(
             &bufs.input[bufs.start..bufs.end],

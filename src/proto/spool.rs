@@ -153,6 +153,39 @@ impl Spooling {
     }
 }
 
+impl Spooling {
+    /// A `Content-Length` body being spooled: appends its next bytes,
+    /// `bytes`, straight from the connection's input buffer (no copy into
+    /// the request's in-memory body); once it is `done`, makes the spool
+    /// file the request's body. (`max_body_bytes` was checked against the
+    /// length when the head was parsed.)
+    pub(crate) fn append_raw(
+        spooling: &mut Option<Spooling>,
+        bytes: &[u8],
+        request: &mut Request,
+        done: bool,
+        peer: SocketAddr,
+    ) -> Result<(), Error> {
+        let Some(current) = spooling else {
+            return Ok(());
+        };
+        if !bytes.is_empty() {
+            if let Err(e) = current.writer.append(bytes) {
+                *spooling = None;
+                return Err(failed(peer, &e));
+            }
+            current.len += bytes.len() as u64;
+        }
+        if done {
+            if let Some(Spooling { writer, len }) = spooling.take() {
+                let file = writer.finish().map_err(|e| failed(peer, &e))?;
+                request.set_spooled(file, len);
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Logs why a body could not be stored; the error the client sees.
 fn failed(peer: SocketAddr, e: &io::Error) -> Error {
     log::warn!("{peer}: cannot spool the request body: {e}");
