@@ -306,3 +306,56 @@ fn slow_uploader_holds_no_worker() {
     slow.send(&body[body.len() / 2..]);
     assert_eq!(slow.read_response().body_str(), expected(&body, true));
 }
+
+/// A request pipelined right behind a spooled body, in the same writes, is
+/// answered after it, in order.
+#[test]
+fn pipelined_request_after_a_spooled_body() {
+    let dir = SpoolDir::new("pipelined");
+    let server = TestServer::with(builder(&dir.0).workers(1), describe);
+    let body = pattern(3 << 20);
+    let mut wire = post_head(body.len(), "").into_bytes();
+    wire.extend_from_slice(&body);
+    wire.extend_from_slice(get("/after").as_bytes());
+    let mut client = server.connect();
+    let writer = {
+        let mut stream = client.stream.try_clone().unwrap();
+        std::thread::spawn(move || std::io::Write::write_all(&mut stream, &wire))
+    };
+    assert_eq!(client.read_response().body_str(), expected(&body, true));
+    assert_eq!(client.read_response().body_str(), expected(&[], false));
+    writer.join().unwrap().unwrap();
+}
+
+/// With one worker, an uploader that keeps the socket full holds the worker
+/// only for a bounded part of each job: another client is answered while
+/// the upload is still under way (its body, 1 TiB, never ends: were the
+/// worker kept until the body is complete, the answer would never come).
+#[test]
+fn fast_uploader_shares_its_worker() {
+    let dir = SpoolDir::new("fast");
+    let server = TestServer::with(builder(&dir.0).workers(1).max_body_bytes(1 << 40), describe);
+    let mut uploader = server.connect();
+    uploader.send(post_head(1 << 40, ""));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sender = {
+        let mut stream = uploader.stream.try_clone().unwrap();
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let piece = pattern(1 << 20);
+            while !stop.load(Ordering::Relaxed) {
+                if std::io::Write::write_all(&mut stream, &piece).is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    #[cfg(target_os = "linux")]
+    wait_until_spooling(&dir.0);
+    let mut other = Client::connect(server.addr);
+    other.send(get("/other"));
+    assert_eq!(other.read_response().body_str(), expected(&[], false));
+    stop.store(true, Ordering::Relaxed);
+    sender.join().unwrap();
+    drop(uploader);
+}

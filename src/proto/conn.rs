@@ -421,6 +421,12 @@ impl Conn {
         )
     }
 
+    /// Whether the body being read goes to the spool (see `spool.rs`).
+    #[must_use]
+    pub(crate) fn spooling(&self) -> bool {
+        self.spooling.is_some()
+    }
+
     /// Why the connection stopped reading, once it has.
     #[must_use]
     pub fn close_reason(&self) -> Option<CloseReason> {

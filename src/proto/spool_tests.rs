@@ -442,3 +442,30 @@ fn file_dropped_after_request_and_panic() {
     assert!(conn.output().starts_with(b"HTTP/1.1 408 "));
     assert_eq!(open_tagged("dropped"), 0, "closed by the timeout");
 }
+
+/// A `Content-Length` body on its way to the spool is read in pieces of up
+/// to `SPOOL_INPUT` and appended straight from the input buffer: bodies
+/// ending just before, at and after a buffer boundary reach the handler
+/// whole, and the request pipelined right behind them is answered, however
+/// the input is split.
+#[test]
+fn spooled_bodies_across_the_input_buffer_boundary() {
+    for len in [SPOOL_INPUT - 1, SPOOL_INPUT, 2 * SPOOL_INPUT + 1] {
+        let body = pattern(len);
+        let mut data = post("/", &body, None);
+        data.extend_from_slice(AFTER);
+        let split: Vec<&[u8]> = data.chunks(100_003).collect();
+        for pieces in [vec![&data[..]], split] {
+            let spool = spool("straddle", 1000);
+            let run = drive(&spool, big_limits(), &pieces);
+            assert!(run.seen[0].spooled && run.seen[0].body == body, "len {len}");
+            assert_eq!(run.seen[1].path, "/after");
+            assert_eq!(count(&run.output, b"HTTP/1.1 200 OK\r\n"), 2);
+            let largest = spool.largest_append.load(Ordering::Relaxed);
+            assert!(largest <= SPOOL_INPUT as u64, "{largest} bytes at once");
+            if pieces.len() == 1 && len > SPOOL_INPUT {
+                assert_eq!(largest, SPOOL_INPUT as u64, "reads grow to SPOOL_INPUT");
+            }
+        }
+    }
+}
