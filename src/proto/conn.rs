@@ -88,6 +88,7 @@ use super::output::{Output, Stream, splice};
 use super::parse::{self, BodyLength, Head, Limits};
 use super::spool::{Spool, Spooling};
 use super::tally::{Observer, Tally};
+use crate::http::body_reader::Spooled;
 use crate::http::{Handler, Method, Pulled, Request, Response, TlsInfo, TrustedProxies, Version};
 
 /// Size of a new input buffer.
@@ -123,6 +124,11 @@ pub struct Buffers {
     out: Output,
     /// The request being read, reused for every request.
     request: Request,
+    /// The spool file of the last request answered, closed once its
+    /// response is written (or the job ends: [`Conn::release`]). Closing a
+    /// large one frees its page cache (about 0.2 s per GiB), which the
+    /// client need not wait for.
+    ended_spool: Option<Spooled>,
     /// What happened since the server last asked ([`Conn::take_tally`]);
     /// kept here, not in [`Conn`], so an idle connection does not pay for it.
     tally: Tally,
@@ -136,6 +142,7 @@ impl Buffers {
             end: 0,
             out: Output::with_capacity(INITIAL_INPUT),
             request: Request::default(),
+            ended_spool: None,
             tally: Tally::default(),
         }
     }
@@ -168,6 +175,7 @@ impl BufferPool {
         bufs.end = 0;
         bufs.out.clear();
         bufs.request.clear();
+        bufs.ended_spool = None;
         bufs.tally = Tally::default();
         if bufs.input.len() > POOLED_CAPACITY {
             bufs.input.truncate(INITIAL_INPUT);
@@ -573,11 +581,19 @@ impl Conn {
         if let Some(bufs) = &mut self.bufs {
             bufs.tally.bytes_out += n as u64;
             bufs.out.advance(n);
+            if bufs.ended_spool.is_some() && bufs.out.is_empty() {
+                bufs.ended_spool = None;
+            }
         }
     }
 
-    /// Gives the buffers back to `pool` if the connection holds nothing in them.
+    /// Gives the buffers back to `pool` if the connection holds nothing in
+    /// them; closes the spool file of the last request answered in any case
+    /// (the server calls it at the end of every job).
     pub fn release(&mut self, pool: &mut BufferPool) {
+        if let Some(bufs) = &mut self.bufs {
+            bufs.ended_spool = None;
+        }
         if matches!(self.phase(), Phase::Idle | Phase::Closing | Phase::Closed) {
             if let Some(bufs) = self.bufs.take() {
                 pool.give(bufs);
@@ -634,9 +650,10 @@ impl Conn {
                 Ok(Some(head)) => {
                     self.respond(head, handler, ctx);
                     // A spooled body's file goes when its request ends,
-                    // also when the handler panicked.
+                    // also when the handler panicked: once the response is
+                    // written (spool hand-off, uploadfast).
                     if let Some(bufs) = &mut self.bufs {
-                        bufs.request.spooled = None;
+                        bufs.ended_spool = bufs.request.spooled.take();
                     }
                 }
                 Ok(None) => break,

@@ -24,7 +24,7 @@
 //! | a body arriving slowly holds no worker between reads, spooled or not (the handler runs once it is complete) | other clients served | `tests/spool.rs::slow_uploader_holds_no_worker` |
 //! | a spooling connection stays on its worker until a read would block, within the job's rounds (`MAX_ROUNDS`), so a fast uploader shares its worker | other clients served | `tests/spool.rs::fast_uploader_shares_its_worker` |
 //! | `max_body_bytes` counts every decoded byte, spooled ones included | 413 | `spool_tests::limit_counts_spooled_bytes`, `tests/spool.rs::limits_with_a_large_max_body` |
-//! | the spool file is dropped when the request ends, also when the handler panics, and when the connection stops mid-body | file closed | `spool_tests::file_dropped_after_request_and_panic`, `tests/spool.rs::temp_file_gone_after_request_and_panic` |
+//! | the spool file is dropped when the request ends (once its response is written, or at the end of the worker's job if the socket did not take it all: closing a large file costs ~0.2 s per GiB that the client need not wait for), also when the handler panics, and when the connection stops mid-body | file closed | `spool_tests::file_dropped_after_request_and_panic`, `tests/spool.rs::temp_file_gone_after_request_and_panic` |
 //! | `Request::body()` on a spooled body panics with a message naming `body_reader()` | 500 | `http::body_reader::tests::body_panics_for_a_spooled_body_and_names_body_reader` |
 //!
 //! [`Request::body_reader`]: crate::Request::body_reader

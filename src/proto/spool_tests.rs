@@ -397,9 +397,10 @@ fn limit_counts_spooled_bytes() {
 }
 
 /// The spool file is open while the handler runs and closed once the
-/// request ends, before the connection gives its buffers back: after a
-/// response, after a panic (500), and when the connection stops in the
-/// middle of the body (408).
+/// request ends, before the connection gives its buffers back: once the
+/// response is written (after a response, after a panic: 500), at
+/// `release` (the end of a job) if it is not, and when the connection stops
+/// in the middle of the body (408).
 #[cfg(target_os = "linux")]
 #[test]
 fn file_dropped_after_request_and_panic() {
@@ -427,9 +428,23 @@ fn file_dropped_after_request_and_panic() {
             1,
             "{path}: open while handled"
         );
-        assert_eq!(open_tagged("dropped"), 0, "{path}: closed when answered");
         assert_eq!(&conn.output()[9..12], status.as_bytes());
+        assert_eq!(open_tagged("dropped"), 1, "{path}: open until written");
+        let n = conn.output().len();
+        conn.advance_write(n);
+        assert_eq!(open_tagged("dropped"), 0, "{path}: closed once written");
     }
+    // A response the socket did not take: closed when the job ends.
+    let data = post("/", &body, None);
+    let mut conn = Conn::new(big_limits(), "127.0.0.1:9".parse().unwrap());
+    let buf = conn.read_buf(&mut pool).unwrap();
+    buf[..data.len()].copy_from_slice(&data);
+    conn.advance_read(data.len());
+    conn.process(&handler, &ctx);
+    conn.advance_write(1);
+    assert_eq!(open_tagged("dropped"), 1, "response not written yet");
+    conn.release(&mut pool);
+    assert_eq!(open_tagged("dropped"), 0, "closed by release");
 
     let data = post("/", &body, None);
     let mut conn = Conn::new(big_limits(), "127.0.0.1:9".parse().unwrap());
