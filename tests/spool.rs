@@ -185,7 +185,7 @@ fn spool_write_error() {
 }
 
 /// The spool file is open while the handler runs, never has a name in the
-/// directory, and is closed once the response is sent: after a normal
+/// directory, and is closed once the response is written: after a normal
 /// response and after a handler panic (500).
 #[cfg(target_os = "linux")]
 #[test]
@@ -215,7 +215,22 @@ fn temp_file_gone_after_request_and_panic() {
             10,
             "{target}: one open file, no name"
         );
-        assert_eq!(open_in(&dir.0), 0, "{target}: closed after the response");
+        wait_until_closed(&dir.0);
+    }
+}
+
+/// Waits (at most 10 s) until no file of `dir` is open: the worker closes
+/// a spool file right after it has written the response, in the same job,
+/// so the client may read the response a moment before.
+#[cfg(target_os = "linux")]
+fn wait_until_closed(dir: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while open_in(dir) != 0 {
+        assert!(
+            Instant::now() < deadline,
+            "spool file still open after 10 s"
+        );
+        std::thread::sleep(Duration::from_millis(1));
     }
 }
 
@@ -305,4 +320,57 @@ fn slow_uploader_holds_no_worker() {
 
     slow.send(&body[body.len() / 2..]);
     assert_eq!(slow.read_response().body_str(), expected(&body, true));
+}
+
+/// A request pipelined right behind a spooled body, in the same writes, is
+/// answered after it, in order.
+#[test]
+fn pipelined_request_after_a_spooled_body() {
+    let dir = SpoolDir::new("pipelined");
+    let server = TestServer::with(builder(&dir.0).workers(1), describe);
+    let body = pattern(3 << 20);
+    let mut wire = post_head(body.len(), "").into_bytes();
+    wire.extend_from_slice(&body);
+    wire.extend_from_slice(get("/after").as_bytes());
+    let mut client = server.connect();
+    let writer = {
+        let mut stream = client.stream.try_clone().unwrap();
+        std::thread::spawn(move || std::io::Write::write_all(&mut stream, &wire))
+    };
+    assert_eq!(client.read_response().body_str(), expected(&body, true));
+    assert_eq!(client.read_response().body_str(), expected(&[], false));
+    writer.join().unwrap().unwrap();
+}
+
+/// With one worker, an uploader that keeps the socket full holds the worker
+/// only for a bounded part of each job: another client is answered while
+/// the upload is still under way (its body, 1 TiB, never ends: were the
+/// worker kept until the body is complete, the answer would never come).
+#[test]
+fn fast_uploader_shares_its_worker() {
+    let dir = SpoolDir::new("fast");
+    let server = TestServer::with(builder(&dir.0).workers(1).max_body_bytes(1 << 40), describe);
+    let mut uploader = server.connect();
+    uploader.send(post_head(1 << 40, ""));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sender = {
+        let mut stream = uploader.stream.try_clone().unwrap();
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let piece = pattern(1 << 20);
+            while !stop.load(Ordering::Relaxed) {
+                if std::io::Write::write_all(&mut stream, &piece).is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    #[cfg(target_os = "linux")]
+    wait_until_spooling(&dir.0);
+    let mut other = Client::connect(server.addr);
+    other.send(get("/other"));
+    assert_eq!(other.read_response().body_str(), expected(&[], false));
+    stop.store(true, Ordering::Relaxed);
+    sender.join().unwrap();
+    drop(uploader);
 }

@@ -19,10 +19,12 @@
 //! | a body of at most `threshold` bytes stays in memory, one of `threshold + 1` or more is spooled (`Content-Length` and chunked alike, however the bytes are split) | `Request::is_spooled` | `spool_tests::threshold_boundary`, `spool_tests::spooled_bodies_survive_any_split` |
 //! | a `Content-Length` over `threshold` gets its spool file before `100 Continue` is sent; when that fails, 507 instead of `100 Continue` | 507 | `spool_tests::spool_fails_before_continue`, `tests/spool.rs::spool_write_error` |
 //! | a spool file that cannot be made or written (no such directory, disk full) | 507 and close | `spool_tests::write_error_mid_body`, `tests/spool.rs::spool_write_error` |
-//! | memory per body: one input buffer when `Content-Length` is over the threshold, the threshold plus one input buffer when chunked | bounded | `spool_tests::memory_stays_bounded`, `tests/large_upload.rs::upload_256_mib_with_bounded_memory` |
+//! | memory per body: one input buffer when `Content-Length` is over the threshold, the threshold plus one input buffer when chunked; while spooling, the input buffer may grow to 256 KiB (`SPOOL_INPUT`, only when reads fill it) | bounded | `spool_tests::memory_stays_bounded`, `tests/large_upload.rs::upload_256_mib_with_bounded_memory` |
+//! | a spooled `Content-Length` body goes from the input buffer to the spool without a copy into memory; one ending anywhere in a buffer is whole, and a request pipelined behind it is answered | handler sees the body | `spool_tests::spooled_bodies_across_the_input_buffer_boundary`, `tests/spool.rs::pipelined_request_after_a_spooled_body` |
 //! | a body arriving slowly holds no worker between reads, spooled or not (the handler runs once it is complete) | other clients served | `tests/spool.rs::slow_uploader_holds_no_worker` |
+//! | a spooling connection stays on its worker until a read would block, within the job's rounds (`MAX_ROUNDS`), so a fast uploader shares its worker | other clients served | `tests/spool.rs::fast_uploader_shares_its_worker` |
 //! | `max_body_bytes` counts every decoded byte, spooled ones included | 413 | `spool_tests::limit_counts_spooled_bytes`, `tests/spool.rs::limits_with_a_large_max_body` |
-//! | the spool file is dropped when the request ends, also when the handler panics, and when the connection stops mid-body | file closed | `spool_tests::file_dropped_after_request_and_panic`, `tests/spool.rs::temp_file_gone_after_request_and_panic` |
+//! | the spool file is dropped when the request ends (once its response is written, or at the end of the worker's job if the socket did not take it all: closing a large file costs ~0.2 s per GiB that the client need not wait for), also when the handler panics, and when the connection stops mid-body | file closed | `spool_tests::file_dropped_after_request_and_panic`, `tests/spool.rs::temp_file_gone_after_request_and_panic` |
 //! | `Request::body()` on a spooled body panics with a message naming `body_reader()` | 500 | `http::body_reader::tests::body_panics_for_a_spooled_body_and_names_body_reader` |
 //!
 //! [`Request::body_reader`]: crate::Request::body_reader
@@ -142,6 +144,39 @@ impl Spooling {
             }
             current.len += request.body.len() as u64;
             request.body.clear();
+        }
+        if done {
+            if let Some(Spooling { writer, len }) = spooling.take() {
+                let file = writer.finish().map_err(|e| failed(peer, &e))?;
+                request.set_spooled(file, len);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Spooling {
+    /// A `Content-Length` body being spooled: appends its next bytes,
+    /// `bytes`, straight from the connection's input buffer (no copy into
+    /// the request's in-memory body); once it is `done`, makes the spool
+    /// file the request's body. (`max_body_bytes` was checked against the
+    /// length when the head was parsed.)
+    pub(crate) fn append_raw(
+        spooling: &mut Option<Spooling>,
+        bytes: &[u8],
+        request: &mut Request,
+        done: bool,
+        peer: SocketAddr,
+    ) -> Result<(), Error> {
+        let Some(current) = spooling else {
+            return Ok(());
+        };
+        if !bytes.is_empty() {
+            if let Err(e) = current.writer.append(bytes) {
+                *spooling = None;
+                return Err(failed(peer, &e));
+            }
+            current.len += bytes.len() as u64;
         }
         if done {
             if let Some(Spooling { writer, len }) = spooling.take() {

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use proptest::prelude::*;
 use proptest::sample::Index;
 
-use super::conn::CloseReason;
+use super::conn::{CloseReason, SPOOL_INPUT};
 use super::spool::{Spool, SpoolWriter};
 use super::{BufferPool, Conn, Ctx, Error, Limits, Stamp};
 use crate::http::body_reader::tests::unnamed_file;
@@ -292,13 +292,14 @@ proptest! {
 }
 
 /// Memory stays bounded: a body known by its length to be over the
-/// threshold never gathers more than one input buffer in memory; a chunked
-/// one, the threshold plus one input buffer.
+/// threshold never gathers more than one input buffer in memory (which may
+/// grow to `SPOOL_INPUT` while spooling); a chunked one, the threshold plus
+/// one input buffer.
 #[test]
 fn memory_stays_bounded() {
     const T: u64 = 100_000;
     let body = pattern(2_000_000);
-    let input_max = Limits::default().max_head_bytes as u64;
+    let input_max = SPOOL_INPUT as u64;
     for (chunked, bound) in [(None, input_max), (Some(&[][..]), T + input_max)] {
         let spool = spool("bounded", T);
         let data = post("/", &body, chunked);
@@ -396,9 +397,10 @@ fn limit_counts_spooled_bytes() {
 }
 
 /// The spool file is open while the handler runs and closed once the
-/// request ends, before the connection gives its buffers back: after a
-/// response, after a panic (500), and when the connection stops in the
-/// middle of the body (408).
+/// request ends, before the connection gives its buffers back: once the
+/// response is written (after a response, after a panic: 500), at
+/// `release` (the end of a job) if it is not, and when the connection stops
+/// in the middle of the body (408).
 #[cfg(target_os = "linux")]
 #[test]
 fn file_dropped_after_request_and_panic() {
@@ -426,9 +428,23 @@ fn file_dropped_after_request_and_panic() {
             1,
             "{path}: open while handled"
         );
-        assert_eq!(open_tagged("dropped"), 0, "{path}: closed when answered");
         assert_eq!(&conn.output()[9..12], status.as_bytes());
+        assert_eq!(open_tagged("dropped"), 1, "{path}: open until written");
+        let n = conn.output().len();
+        conn.advance_write(n);
+        assert_eq!(open_tagged("dropped"), 0, "{path}: closed once written");
     }
+    // A response the socket did not take: closed when the job ends.
+    let data = post("/", &body, None);
+    let mut conn = Conn::new(big_limits(), "127.0.0.1:9".parse().unwrap());
+    let buf = conn.read_buf(&mut pool).unwrap();
+    buf[..data.len()].copy_from_slice(&data);
+    conn.advance_read(data.len());
+    conn.process(&handler, &ctx);
+    conn.advance_write(1);
+    assert_eq!(open_tagged("dropped"), 1, "response not written yet");
+    conn.release(&mut pool);
+    assert_eq!(open_tagged("dropped"), 0, "closed by release");
 
     let data = post("/", &body, None);
     let mut conn = Conn::new(big_limits(), "127.0.0.1:9".parse().unwrap());
@@ -440,4 +456,31 @@ fn file_dropped_after_request_and_panic() {
     conn.timeout(&ctx);
     assert!(conn.output().starts_with(b"HTTP/1.1 408 "));
     assert_eq!(open_tagged("dropped"), 0, "closed by the timeout");
+}
+
+/// A `Content-Length` body on its way to the spool is read in pieces of up
+/// to `SPOOL_INPUT` and appended straight from the input buffer: bodies
+/// ending just before, at and after a buffer boundary reach the handler
+/// whole, and the request pipelined right behind them is answered, however
+/// the input is split.
+#[test]
+fn spooled_bodies_across_the_input_buffer_boundary() {
+    for len in [SPOOL_INPUT - 1, SPOOL_INPUT, 2 * SPOOL_INPUT + 1] {
+        let body = pattern(len);
+        let mut data = post("/", &body, None);
+        data.extend_from_slice(AFTER);
+        let split: Vec<&[u8]> = data.chunks(100_003).collect();
+        for pieces in [vec![&data[..]], split] {
+            let spool = spool("straddle", 1000);
+            let run = drive(&spool, big_limits(), &pieces);
+            assert!(run.seen[0].spooled && run.seen[0].body == body, "len {len}");
+            assert_eq!(run.seen[1].path, "/after");
+            assert_eq!(count(&run.output, b"HTTP/1.1 200 OK\r\n"), 2);
+            let largest = spool.largest_append.load(Ordering::Relaxed);
+            assert!(largest <= SPOOL_INPUT as u64, "{largest} bytes at once");
+            if pieces.len() == 1 && len > SPOOL_INPUT {
+                assert_eq!(largest, SPOOL_INPUT as u64, "reads grow to SPOOL_INPUT");
+            }
+        }
+    }
 }

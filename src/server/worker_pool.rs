@@ -389,7 +389,13 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
                         return;
                     }
                     ReadOutcome::Nothing => return,
-                    ReadOutcome::Got { drained: d } => drained = d,
+                    // Spool hand-off (uploadfast): a body going to the spool
+                    // keeps its worker until a read would block (within the
+                    // job's rounds), not just until a short read: its next
+                    // bytes usually arrive while the last ones are written
+                    // to the file, and a hand-off costs far more than a
+                    // read that finds nothing.
+                    ReadOutcome::Got { drained: d } => drained = d && !c.conn.spooling(),
                 }
             }
             // One call site, so that it is inlined here with the handler.
