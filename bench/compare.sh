@@ -666,5 +666,8 @@ done
 
 mkdir -p "$RESULTS_DIR"
 cp "$REPORT_TMP" "$RESULTS_DIR/latest.md"
+# The per-round figures the paired ratios come from, kept beside the report
+# (raw/runs.tsv is rewritten by the next run).
+cp "$RUNS_TSV" "$RESULTS_DIR/latest.tsv"
 rm -f "$REPORT_TMP"
 log "report written to $RESULTS_DIR/latest.md (raw data in $RAW_DIR)"
