@@ -55,13 +55,13 @@ impl Output {
         }
     }
 
-    /// Nothing is waiting to be written or pulled.
-    #[inline]
     /// Streamed bodies in the queue.
+    #[inline]
     pub(crate) fn streams(&self) -> usize {
         self.streams
     }
 
+    /// Nothing is waiting to be written or pulled.
     pub(crate) fn is_empty(&self) -> bool {
         self.written >= self.buf.len() && self.queue.is_empty()
     }
