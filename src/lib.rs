@@ -78,10 +78,11 @@ pub use rustls;
 #[cfg(feature = "tls")]
 pub use server::TlsConfig;
 pub use server::{AIOServer, ServerBuilder, ServerHandle};
-/// The TLS transport, for the fuzz targets (not a stable API).
+/// The TLS transport and a socket in memory to drive it, for the fuzz
+/// targets (not a stable API).
 #[cfg(all(feature = "tls", feature = "internals"))]
 #[doc(hidden)]
-pub use server::{PLAIN_HTTP_400, TlsStream};
+pub use server::{MemorySocket, PLAIN_HTTP_400, TlsStream};
 
 #[cfg(feature = "files")]
 pub use files::Files;

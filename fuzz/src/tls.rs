@@ -11,76 +11,12 @@
 //!   whole; a corrupted record ends the stream with an error, and what was
 //!   read before it is a prefix of what was sent.
 
-use std::collections::VecDeque;
 use std::io::{self, IoSlice, Read, Write};
 use std::sync::{Arc, LazyLock};
 
 use mini_async_http::rustls::pki_types::ServerName;
 use mini_async_http::rustls::{self, ClientConfig, ClientConnection, RootCertStore, ServerConfig};
-use mini_async_http::{PLAIN_HTTP_400, TlsConfig, TlsStream};
-
-/// A non-blocking socket in memory, with a real socket's semantics: a read
-/// gives what has arrived, up to the buffer's size (a short read means
-/// drained), then `WouldBlock`; what the client sent arrives `max_read`
-/// bytes at a time ([`Pipe::arrive`], a segment, then a readiness event);
-/// writes take at most `room` bytes before `WouldBlock`.
-#[derive(Debug, Default)]
-pub struct Pipe {
-    /// Bytes the client sent, not yet arrived.
-    pub wire: VecDeque<u8>,
-    /// Bytes arrived, not yet read.
-    pub inbox: VecDeque<u8>,
-    /// Bytes per arrival.
-    pub max_read: usize,
-    /// The client closed: reads give `Ok(0)` once everything sent was read.
-    pub closed: bool,
-    /// Bytes the server wrote.
-    pub outbox: Vec<u8>,
-    /// Bytes writes may still take.
-    pub room: usize,
-}
-
-impl Pipe {
-    /// The next segment arrives: `false` if none was waiting.
-    pub fn arrive(&mut self) -> bool {
-        let n = self.max_read.max(1).min(self.wire.len());
-        self.inbox.extend(self.wire.drain(..n));
-        n > 0
-    }
-}
-
-impl Read for Pipe {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.inbox.is_empty() {
-            return if self.closed && self.wire.is_empty() {
-                Ok(0)
-            } else {
-                Err(io::ErrorKind::WouldBlock.into())
-            };
-        }
-        let n = buf.len().min(self.inbox.len());
-        for (slot, byte) in buf.iter_mut().zip(self.inbox.drain(..n)) {
-            *slot = byte;
-        }
-        Ok(n)
-    }
-}
-
-impl Write for Pipe {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.room == 0 {
-            return Err(io::ErrorKind::WouldBlock.into());
-        }
-        let n = buf.len().min(self.room);
-        self.room -= n;
-        self.outbox.extend_from_slice(&buf[..n]);
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
+use mini_async_http::{MemorySocket as Pipe, PLAIN_HTTP_400, TlsConfig, TlsStream};
 
 /// One server and client configuration for every run (a certificate is
 /// made once).

@@ -21,7 +21,7 @@ pub use metrics::{Closes, LimitHits, Metrics, Rejections, Responses, Timeouts};
 #[cfg(feature = "tls")]
 pub use tls::TlsConfig;
 #[cfg(all(feature = "tls", feature = "internals"))]
-pub use tls::{PLAIN_HTTP_400, TlsStream};
+pub use tls::{MemorySocket, PLAIN_HTTP_400, TlsStream};
 
 use std::fmt;
 use std::io;

@@ -44,9 +44,14 @@
 //! its rustls `ServerConnection` (keys and buffers emptied or shrunk by
 //! rustls); the measured cost is in the README ("HTTPS").
 
+#[cfg(any(test, feature = "internals"))]
+mod pipe;
 mod stream;
 #[cfg(test)]
 mod tests;
+
+#[cfg(feature = "internals")]
+pub use pipe::MemorySocket;
 
 #[cfg(not(feature = "internals"))]
 pub(crate) use stream::TlsStream;

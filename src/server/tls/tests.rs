@@ -2,87 +2,15 @@
 //! socket's semantics hold (a short read means drained, `WouldBlock` when
 //! full, `Ok(0)` at the end), whatever the read and write sizes.
 
-use std::collections::VecDeque;
 use std::io::{self, IoSlice, Read, Write};
 use std::sync::Arc;
 
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, RootCertStore};
 
+use super::pipe::MemorySocket as Pipe;
 use super::stream::PLAIN_HTTP_400;
 use super::{TlsConfig, TlsStream};
-
-/// A non-blocking socket in memory, with a real socket's semantics: a read
-/// gives what has arrived in `inbox`, up to the buffer's size (so a short
-/// read means drained), then `WouldBlock` (or `Ok(0)` once `closed`).
-/// Bytes sent to it wait in `wire` and arrive `max_read` at a time
-/// ([`arrive`](Self::arrive)), as segments do; writes take at most `room`
-/// bytes in all before `WouldBlock`.
-struct Pipe {
-    wire: VecDeque<u8>,
-    inbox: VecDeque<u8>,
-    max_read: usize,
-    closed: bool,
-    outbox: Vec<u8>,
-    room: usize,
-    /// Reads the stream made, `WouldBlock` ones included.
-    reads: usize,
-}
-
-impl Pipe {
-    fn new(max_read: usize, room: usize) -> Pipe {
-        Pipe {
-            wire: VecDeque::new(),
-            inbox: VecDeque::new(),
-            max_read,
-            closed: false,
-            outbox: Vec::new(),
-            room,
-            reads: 0,
-        }
-    }
-
-    /// The next segment arrives: `false` if none was waiting.
-    fn arrive(&mut self) -> bool {
-        let n = self.max_read.min(self.wire.len());
-        self.inbox.extend(self.wire.drain(..n));
-        n > 0
-    }
-}
-
-impl Read for Pipe {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.reads += 1;
-        if self.inbox.is_empty() {
-            return if self.closed {
-                Ok(0)
-            } else {
-                Err(io::ErrorKind::WouldBlock.into())
-            };
-        }
-        let n = buf.len().min(self.inbox.len());
-        for (slot, byte) in buf.iter_mut().zip(self.inbox.drain(..n)) {
-            *slot = byte;
-        }
-        Ok(n)
-    }
-}
-
-impl Write for Pipe {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.room == 0 {
-            return Err(io::ErrorKind::WouldBlock.into());
-        }
-        let n = buf.len().min(self.room);
-        self.room -= n;
-        self.outbox.extend_from_slice(&buf[..n]);
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 fn configs() -> (Arc<rustls::ServerConfig>, Arc<ClientConfig>) {
     let cert = rcgen::generate_simple_self_signed(["localhost".to_string()]).unwrap();
@@ -114,6 +42,16 @@ impl Pair {
             client: ClientConnection::new(client, ServerName::try_from("localhost").unwrap())
                 .unwrap(),
         }
+    }
+
+    /// The records the client seals for `plain`.
+    fn client_records(&mut self, plain: &[u8]) -> Vec<u8> {
+        self.client.writer().write_all(plain).unwrap();
+        let mut records = Vec::new();
+        while self.client.wants_write() {
+            self.client.write_tls(&mut records).unwrap();
+        }
+        records
     }
 
     /// Moves the client's records to the server and the server's to the
@@ -320,11 +258,7 @@ fn close_notify_is_sent_once_and_received_as_the_end() {
 fn tcp_end_after_data_is_seen_after_the_data() {
     let mut pair = Pair::new(usize::MAX);
     pair.handshake();
-    pair.client.writer().write_all(b"partial").unwrap();
-    let mut to_server = Vec::new();
-    while pair.client.wants_write() {
-        pair.client.write_tls(&mut to_server).unwrap();
-    }
+    let to_server = pair.client_records(b"partial");
     pair.server.get_mut().inbox.extend(to_server);
     pair.server.get_mut().closed = true;
     let mut buf = [0; 100];
@@ -341,11 +275,7 @@ fn after_the_peers_fin_reads_go_on_to_the_end() {
     let mut pair = Pair::new(usize::MAX);
     pair.handshake();
     // Half a record, then the TCP end: no plaintext, but not "would block".
-    pair.client.writer().write_all(b"partial").unwrap();
-    let mut to_server = Vec::new();
-    while pair.client.wants_write() {
-        pair.client.write_tls(&mut to_server).unwrap();
-    }
+    let mut to_server = pair.client_records(b"partial");
     to_server.truncate(to_server.len() / 2);
     pair.server.get_mut().inbox.extend(to_server);
     pair.server.get_mut().closed = true;
@@ -359,14 +289,7 @@ fn after_the_peers_fin_reads_go_on_to_the_end() {
 fn a_short_socket_read_is_the_last_of_a_call() {
     let mut pair = Pair::new(usize::MAX);
     pair.handshake();
-    pair.client
-        .writer()
-        .write_all(b"GET / HTTP/1.1\r\n\r\n")
-        .unwrap();
-    let mut to_server = Vec::new();
-    while pair.client.wants_write() {
-        pair.client.write_tls(&mut to_server).unwrap();
-    }
+    let to_server = pair.client_records(b"GET / HTTP/1.1\r\n\r\n");
     pair.server.get_mut().inbox.extend(to_server);
     pair.server.get_mut().reads = 0;
     let mut buf = [0; 100];
