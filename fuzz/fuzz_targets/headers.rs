@@ -37,7 +37,12 @@ fuzz_target!(|input: &[u8]| {
                 etag: "\"abc\"".into(),
                 modified: Some(len % 253_402_300_800),
             };
-            for name in ["If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since"] {
+            for name in [
+                "If-Match",
+                "If-None-Match",
+                "If-Modified-Since",
+                "If-Unmodified-Since",
+            ] {
                 let headers: Headers = [(name, &*text)].into_iter().collect();
                 let _ = evaluate(&headers, &v);
             }

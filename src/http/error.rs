@@ -117,12 +117,10 @@ impl IntoResponse for HttpError {
     }
 }
 
-/// A response the handler built but [`ResponseBuilder::build`](crate::ResponseBuilder::build)
-/// refused is the server's fault: 500. The client gets no details (they
-/// describe the handler, not the request); they are logged at `error` level.
 /// `From<$error> for HttpError` and `IntoResponse for $error`, for an error
 /// that knows its status (`status()`) and says what went wrong (`Display`):
 /// the client gets that status with the message as plain text.
+#[cfg_attr(not(any(feature = "router", feature = "json")), allow(unused_macros))]
 macro_rules! status_error {
     ($error:ty) => {
         impl From<$error> for $crate::HttpError {
@@ -141,6 +139,9 @@ macro_rules! status_error {
 #[cfg_attr(not(any(feature = "router", feature = "json")), allow(unused_imports))]
 pub(crate) use status_error;
 
+/// A response the handler built but [`ResponseBuilder::build`](crate::ResponseBuilder::build)
+/// refused is the server's fault: 500. The client gets no details (they
+/// describe the handler, not the request); they are logged at `error` level.
 impl From<BuildError> for HttpError {
     fn from(error: BuildError) -> HttpError {
         log::error!("handler's response refused: {error}");

@@ -70,7 +70,12 @@ fn decode(c: &mut Criterion) {
 fn encode_bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("encode");
     let stamp = Stamp::new(DATE, Some(60));
-    let framing = Framing { head_request: false, close: false, http10_keep_alive: false, stamp: &stamp };
+    let framing = Framing {
+        head_request: false,
+        close: false,
+        http10_keep_alive: false,
+        stamp: &stamp,
+    };
     for (name, size) in [("small", 13), ("64k", 64 * 1024)] {
         let resp: Response = ResponseBuilder::empty_200()
             .content_type("text/plain")

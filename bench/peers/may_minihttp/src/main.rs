@@ -22,8 +22,7 @@ struct Svc;
 impl HttpService for Svc {
     fn call(&mut self, req: Request, rsp: &mut Response) -> io::Result<()> {
         let wants_close = req.headers().iter().any(|h| {
-            h.name.eq_ignore_ascii_case("connection")
-                && h.value.eq_ignore_ascii_case(b"close")
+            h.name.eq_ignore_ascii_case("connection") && h.value.eq_ignore_ascii_case(b"close")
         });
         if wants_close {
             rsp.header("Connection: close");

@@ -22,7 +22,9 @@ use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::sync::{Mutex, OnceLock};
 
-use mini_async_http::{AIOServer, Files, Handler, Method, Request, Response, ResponseBuilder, Router};
+use mini_async_http::{
+    AIOServer, Files, Handler, Method, Request, Response, ResponseBuilder, Router,
+};
 
 static FILES: OnceLock<Files> = OnceLock::new();
 
@@ -34,7 +36,13 @@ fn args() -> (u16, usize, bool, bool, bool) {
     let modes: Vec<String> = a.collect();
     let on = |mode: &str| modes.iter().any(|m| m == mode);
     let env = |var: &str| std::env::var(var).is_ok_and(|v| v == "1");
-    (port, threads.max(1), on("router") || env("MINI_ROUTER"), on("log"), on("tls") || env("MINI_TLS"))
+    (
+        port,
+        threads.max(1),
+        on("router") || env("MINI_ROUTER"),
+        on("log"),
+        on("tls") || env("MINI_TLS"),
+    )
 }
 
 #[cfg(feature = "tls")]
@@ -66,7 +74,9 @@ mod tls {
     /// The certificate of `BENCH_TLS_CERT` / `BENCH_TLS_KEY` with `TlsConfig`'s
     /// defaults, or those defaults without resumption.
     pub fn config() -> TlsConfig {
-        let var = |name: &str| std::env::var_os(name).unwrap_or_else(|| panic!("{name} must name a PEM file"));
+        let var = |name: &str| {
+            std::env::var_os(name).unwrap_or_else(|| panic!("{name} must name a PEM file"))
+        };
         let tls = TlsConfig::from_pem_files(var("BENCH_TLS_CERT"), var("BENCH_TLS_KEY"));
         if std::env::var("BENCH_TLS_RESUME").is_ok_and(|v| v == "0") {
             let mut config = (*tls.load().expect("certificate and key")).clone();
@@ -103,11 +113,19 @@ impl log::Log for FileLog {
 }
 
 fn hello(_: &Request) -> Response {
-    ResponseBuilder::empty_200().body(b"Hello, World!").content_type("text/plain").build().unwrap()
+    ResponseBuilder::empty_200()
+        .body(b"Hello, World!")
+        .content_type("text/plain")
+        .build()
+        .unwrap()
 }
 
 fn echo(req: &Request) -> Response {
-    ResponseBuilder::empty_200().body(req.body()).content_type("application/octet-stream").build().unwrap()
+    ResponseBuilder::empty_200()
+        .body(req.body())
+        .content_type("application/octet-stream")
+        .build()
+        .unwrap()
 }
 
 fn plain(req: &Request) -> Response {
@@ -134,7 +152,10 @@ fn other(req: &Request) -> Response {
                 Err(_) => return ResponseBuilder::empty_500().build().unwrap(),
             }
         }
-        return ResponseBuilder::empty_200().body(total.to_string()).build().unwrap();
+        return ResponseBuilder::empty_200()
+            .body(total.to_string())
+            .build()
+            .unwrap();
     }
     match FILES.get() {
         Some(files) => files.call(req),
@@ -161,14 +182,20 @@ fn main() {
         let _ = FILES.set(Files::new(&dir).expect("BENCH_FILES is a directory"));
     }
     let mut builder = AIOServer::builder().workers(threads);
-    if let Some(max) = std::env::var("MINI_MAX_BODY").ok().and_then(|v| v.parse().ok()) {
+    if let Some(max) = std::env::var("MINI_MAX_BODY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
         builder = builder.max_body_bytes(max);
     }
     if logged {
         let path = std::env::temp_dir().join(format!("mini-access-{port}.log"));
         let file = File::create(&path).expect("access log file");
-        log::set_boxed_logger(Box::new(FileLog(Mutex::new(BufWriter::with_capacity(64 * 1024, file)))))
-            .expect("one logger");
+        log::set_boxed_logger(Box::new(FileLog(Mutex::new(BufWriter::with_capacity(
+            64 * 1024,
+            file,
+        )))))
+        .expect("one logger");
         log::set_max_level(log::LevelFilter::Info);
         builder = builder.access_log(true);
     }
@@ -184,9 +211,17 @@ fn main() {
         }
     }
     let addr = ("127.0.0.1", port);
-    let server = if routed { builder.bind(addr, router().into_fn()) } else { builder.bind(addr, plain) }
-        .expect("bind");
-    let mode = if routed { " behind a 50-route Router" } else { "" };
+    let server = if routed {
+        builder.bind(addr, router().into_fn())
+    } else {
+        builder.bind(addr, plain)
+    }
+    .expect("bind");
+    let mode = if routed {
+        " behind a 50-route Router"
+    } else {
+        ""
+    };
     let scheme = if tls { "https" } else { "http" };
     eprintln!("mini peer listening on {scheme}://127.0.0.1:{port} with {threads} worker(s){mode}");
     let mut server = server;

@@ -60,7 +60,8 @@ fn answer(c: &mut Conn) -> bool {
             );
             c.output.extend_from_slice(body);
         } else {
-            c.output.extend_from_slice(if close { HELLO_CLOSE } else { HELLO });
+            c.output
+                .extend_from_slice(if close { HELLO_CLOSE } else { HELLO });
         }
         if close {
             c.close_after_write = true;
@@ -112,7 +113,10 @@ fn ready(c: &mut Conn, buf: &mut [u8]) -> bool {
 }
 
 fn main() {
-    let port: u16 = std::env::args().nth(1).and_then(|p| p.parse().ok()).unwrap_or(18085);
+    let port: u16 = std::env::args()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(18085);
     let spin = std::env::args().nth(3).is_some_and(|a| a == "spin");
     let timeout = spin.then_some(std::time::Duration::ZERO);
     let mut listener = TcpListener::bind(([127, 0, 0, 1], port).into()).expect("bind");
@@ -159,7 +163,9 @@ fn main() {
                 continue;
             }
             let key = event.token().0;
-            let Some(c) = conns.get_mut(key) else { continue };
+            let Some(c) = conns.get_mut(key) else {
+                continue;
+            };
             let alive = ready(c, &mut buf);
             if alive && !c.output.is_empty() != c.writable_interest {
                 c.writable_interest = !c.output.is_empty();
@@ -168,7 +174,9 @@ fn main() {
                 } else {
                     Interest::READABLE
                 };
-                let _ = poll.registry().reregister(&mut c.stream, event.token(), interest);
+                let _ = poll
+                    .registry()
+                    .reregister(&mut c.stream, event.token(), interest);
             }
             if !alive {
                 let mut c = conns.remove(key);

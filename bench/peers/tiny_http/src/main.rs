@@ -16,7 +16,8 @@ fn main() {
     let server = Arc::new(Server::http(("127.0.0.1", port)).expect("bind"));
     eprintln!("tiny_http peer listening on 127.0.0.1:{port} with {threads} thread(s)");
     let text_plain = Header::from_bytes(&b"Content-Type"[..], &b"text/plain"[..]).unwrap();
-    let octets = Header::from_bytes(&b"Content-Type"[..], &b"application/octet-stream"[..]).unwrap();
+    let octets =
+        Header::from_bytes(&b"Content-Type"[..], &b"application/octet-stream"[..]).unwrap();
 
     let handles: Vec<_> = (0..threads)
         .map(|_| {
