@@ -7,17 +7,23 @@
 # See bench/README.md.
 #
 # Env knobs:
-#   ROUNDS=3          rounds per scenario (median is reported)
-#   DURATION=10       seconds per wrk run
+#   ROUNDS=3          rounds per scenario (median is reported); the full kit
+#                     run of BENCHMARKS.md is `ROUNDS=7 bench/compare.sh`
+#                     (every server and scenario, about 65 minutes on the
+#                     2-core machine from a clean clone, builds included)
+#   DURATION=5        seconds per wrk run
 #   THREADS=1         server worker threads (argv[2] of every peer)
 #   SCENARIOS="ka64 pipe16 c1 c1000 close post4k post64k file1k file1m range idle
 #              tls_ka64 tls_new tls_new_full tls_file1m tls_idle"
-#   SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin nginx static_web_server
+#   SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin mini_base
+#            mini_router mini_log mini_tls_plain nginx static_web_server
 #            mini_tls nginx_tls hyper_tls"
 #             (each scenario runs the servers that serve it: hello scenarios
-#             the first six, file scenarios mini, nginx and static_web_server,
-#             tls scenarios the three *_tls; ratios are to hyper for hello
-#             scenarios, to nginx for files, to nginx_tls for tls)
+#             the first seven, and the A/B variants of mini — router, log,
+#             tls_plain — in ka64 and pipe16 only; file scenarios mini, nginx
+#             and static_web_server, tls scenarios the three *_tls; ratios
+#             are to hyper for hello scenarios, to nginx for files, to
+#             nginx_tls for tls, and the A/B table's to mini)
 #   IDLE_CONNS=10000  connections opened by the `idle` step
 #   TLS_IDLE_CONNS=2000  connections opened by the `tls_idle` step
 #   SERVER_CPUS=0     CPU list the server is pinned to (taskset -c)
@@ -31,10 +37,10 @@ RESULTS_DIR="$BENCH_DIR/results"
 RAW_DIR="$RESULTS_DIR/raw"
 
 ROUNDS="${ROUNDS:-3}"
-DURATION="${DURATION:-10}"
+DURATION="${DURATION:-5}"
 THREADS="${THREADS:-1}"
 SCENARIOS="${SCENARIOS:-ka64 pipe16 c1 c1000 close post4k post64k file1k file1m range idle tls_ka64 tls_new tls_new_full tls_file1m tls_idle}"
-SERVERS="${SERVERS:-mini hyper tiny_http may_minihttp raw_mio raw_spin nginx static_web_server mini_tls nginx_tls hyper_tls}"
+SERVERS="${SERVERS:-mini hyper tiny_http may_minihttp raw_mio raw_spin mini_base mini_router mini_log mini_tls_plain nginx static_web_server mini_tls nginx_tls hyper_tls}"
 IDLE_CONNS="${IDLE_CONNS:-10000}"
 TLS_IDLE_CONNS="${TLS_IDLE_CONNS:-2000}"
 SERVER_CPUS="${SERVER_CPUS:-0}"
@@ -47,6 +53,11 @@ CLIENT_CPU="${CLIENT_CPUS%%[,-]*}"
 ALL_SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin mini_router mini_log mini_base mini_tls_plain nginx static_web_server mini_tls nginx_tls hyper_tls"
 ALL_SCENARIOS="ka64 pipe16 c1 c1000 close post4k post64k file1k file1m range idle tls_ka64 tls_new tls_new_full tls_file1m tls_idle"
 HELLO_SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin mini_router mini_log mini_base mini_tls_plain"
+# Variants of mini that answer one question each (what routing, the access
+# log, the tls feature compiled in cost): ka64 and pipe16 are where their
+# targets are stated, so they run only there, and not in the idle step.
+AB_SERVERS="mini_router mini_log mini_tls_plain"
+AB_SCENARIOS="ka64 pipe16"
 FILE_SERVERS="mini nginx static_web_server"
 FILE_SCENARIOS="file1k file1m range"
 # The tls group: HTTPS servers (the same certificate), ratios to nginx_tls.
@@ -59,6 +70,7 @@ is_idle_scenario() { [[ "$1" == idle || "$1" == tls_idle ]]; }
 serves() { # serves SCENARIO SERVER: does this server take part in this scenario?
     if is_tls_scenario "$1"; then [[ " $TLS_SERVERS " == *" $2 "* ]]
     elif is_file_scenario "$1"; then [[ " $FILE_SERVERS " == *" $2 "* ]]
+    elif [[ " $AB_SERVERS " == *" $2 "* ]]; then [[ " $AB_SCENARIOS " == *" $1 "* ]]
     else [[ " $HELLO_SERVERS " == *" $2 "* ]]; fi
 }
 base_of() {
@@ -463,15 +475,24 @@ median() { # numbers on stdin (NA ignored) -> median or NA
 col_median() { # col_median SCENARIO SERVER COLUMN
     awk -F'\t' -v sc="$1" -v s="$2" -v c="$3" '$1 == sc && $2 == s {print $c}' "$RUNS_TSV" | median
 }
-paired_ratio() { # paired_ratio SCENARIO SERVER COLUMN -> median over rounds of server/base
+paired_ratio() { # paired_ratio SCENARIO SERVER COLUMN [BASE] -> median over rounds of server/base
     # Each round's figure is divided by the base's (hyper's, or nginx's for
     # files) from the same round (run seconds apart), so a machine that is
     # slower for a while moves both.
-    awk -F'\t' -v sc="$1" -v s="$2" -v c="$3" -v base="$(base_of "$1")" '
+    awk -F'\t' -v sc="$1" -v s="$2" -v c="$3" -v base="${4:-$(base_of "$1")}" '
         $1 == sc && $2 == s { x[$3] = $c }
         $1 == sc && $2 == base { h[$3] = $c }
         END { for (r in x) if (r in h && x[r] != "NA" && h[r] != "NA" && h[r] + 0 != 0) print x[r] / h[r] }' \
         "$RUNS_TSV" | median
+}
+paired_range() { # paired_range SCENARIO SERVER COLUMN BASE -> "min–max" of the per-round ratios
+    awk -F'\t' -v sc="$1" -v s="$2" -v c="$3" -v base="$4" '
+        $1 == sc && $2 == s { x[$3] = $c }
+        $1 == sc && $2 == base { h[$3] = $c }
+        END { n = 0
+              for (r in x) if (r in h && x[r] != "NA" && h[r] != "NA" && h[r] + 0 != 0) {
+                  v = x[r] / h[r]; if (n == 0 || v < lo) lo = v; if (n == 0 || v > hi) hi = v; n++ }
+              if (n == 0) print "n/a"; else printf "%.2f–%.2f", lo, hi }' "$RUNS_TSV"
 }
 fmt_ratio() { awk -v x="$1" 'BEGIN { if (x == "NA") print "n/a"; else printf "%.2f×", x }'; }
 fmt_int() { awk -v x="$1" 'BEGIN { if (x == "NA") print "n/a"; else printf "%.0f", x }'; }
@@ -640,7 +661,30 @@ out "- background CPU load before the runs (1 s sample): ${BACKGROUND:-unknown}"
 out "- servers: $SERVERS; server THREADS=$THREADS pinned to CPU $SERVER_CPUS; wrk -t1 pinned to CPU $CLIENT_CPUS"
 out "- rounds: $ROUNDS × ${DURATION}s per scenario and server; every cell is the median over rounds; a ratio is the median over rounds of the server's figure ÷ the base's in the same round (hyper for hello scenarios, nginx for files, nginx_tls for tls)"
 out "- per-core req/s = req/s ÷ busy fraction of CPU $BUSY_CPU; CPU µs/req = server utime+stime ÷ requests"
+out "- wall time of this run, builds included: $((SECONDS / 60)) min $((SECONDS % 60)) s"
 for sc in $WRK_SCENARIOS; do print_table "$sc"; done
+
+print_ab_table() { # what each variant of mini costs: per-core req/s ÷ mini's, paired by round
+    local sc s have=0 row
+    for s in $SERVERS; do [[ " $AB_SERVERS mini_base " == *" $s "* ]] && have=1; done
+    [[ " $SERVERS " == *" mini "* ]] && ((have)) || return 0
+    out ""
+    out "### A/B: mini's variants ÷ mini (per-core req/s, median of the per-round ratios; min–max)"
+    out ""
+    out "| variant |$(for sc in $AB_SCENARIOS; do printf ' %s |' "$sc"; done)"
+    out "|---|$(for sc in $AB_SCENARIOS; do printf -- '--:|'; done)"
+    for s in $SERVERS; do
+        [[ " $AB_SERVERS mini_base " == *" $s "* ]] || continue
+        row="| $s |"
+        for sc in $AB_SCENARIOS; do
+            if [[ " $WRK_SCENARIOS " == *" $sc "* ]]; then
+                row="$row $(fmt_ratio "$(paired_ratio "$sc" "$s" 12 mini)") ($(paired_range "$sc" "$s" 12 mini)) |"
+            else row="$row n/a |"; fi
+        done
+        out "$row"
+    done
+}
+print_ab_table
 
 print_idle_table() { # print_idle_table SCENARIO
     local sc="$1" tsv base b_per n tls=""
