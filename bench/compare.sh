@@ -212,6 +212,8 @@ if [[ " $SCENARIOS " == *" idle "* ]] && (( $(ulimit -n) < IDLE_CONNS + 64 )); t
 fi
 
 mkdir -p "$RAW_DIR"
+# The idle steps' TSVs of an earlier run must not be read as this one's.
+rm -f "$RAW_DIR/idle.tsv" "$RAW_DIR/tls_idle.tsv"
 
 # ---------------------------------------------------------------- build
 build_peer() { # build_peer NAME: build (or install) a peer
@@ -707,6 +709,15 @@ print_idle_table() { # print_idle_table SCENARIO
 for sc in idle tls_idle; do
     if [[ " $SCENARIOS " == *" $sc "* ]]; then print_idle_table "$sc"; fi
 done
+
+# The issues' targets against this run (bench/targets.py: the same paired
+# medians, one line per target, met or not).
+if command -v python3 >/dev/null 2>&1; then
+    out ""
+    out "### Targets (issues 11–15) in this run"
+    out ""
+    python3 "$BENCH_DIR/targets.py" "$RUNS_TSV" "$RAW_DIR" | while IFS= read -r line; do out "$line"; done
+fi
 
 mkdir -p "$RESULTS_DIR"
 cp "$REPORT_TMP" "$RESULTS_DIR/latest.md"
