@@ -398,6 +398,7 @@ impl Request {
     }
 
     /// Empties the request for reuse, keeping its allocations.
+    #[inline(always)]
     pub(crate) fn clear(&mut self) {
         self.client_ip = None;
         self.route.clear();
