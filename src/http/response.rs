@@ -287,9 +287,10 @@ impl ResponseBuilder {
     /// let resp = mini_async_http::ResponseBuilder::new().content_type("text/plain").build().unwrap();
     /// assert_eq!(resp.headers().get("Content-Type"), Some("text/plain"));
     /// ```
+    #[inline]
     pub fn content_type(mut self, content_type: &str) -> ResponseBuilder {
         self.suspect |= !field_value_bytes(content_type.as_bytes());
-        self.headers.insert("Content-Type", content_type);
+        self.headers.insert_content_type(content_type);
         self
     }
 
