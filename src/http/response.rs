@@ -332,7 +332,28 @@ impl ResponseBuilder {
     /// let err = ResponseBuilder::new().status(204).body("x").build().unwrap_err();
     /// assert!(matches!(err, BuildError::BodyNotAllowed(204)));
     /// ```
+    #[inline]
     pub fn build(self) -> Result<Response, BuildError> {
+        // The usual response: nothing to check but the status, inlined
+        // into the handler (the builder is not moved into a call).
+        if self.reason.is_none()
+            && !self.suspect
+            && (200..=999).contains(&self.status)
+            && body_allowed(self.status, &self.body)
+        {
+            return Ok(Response {
+                status: self.status,
+                reason: None,
+                headers: self.headers,
+                body: self.body,
+            });
+        }
+        self.build_checked()
+    }
+
+    /// [`build`](Self::build) of a response with something to check.
+    #[inline(never)]
+    fn build_checked(self) -> Result<Response, BuildError> {
         if !(200..=999).contains(&self.status) {
             return Err(BuildError::InvalidStatus(self.status));
         }
