@@ -21,7 +21,7 @@ use super::{Body, Headers};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Response {
     pub(super) status: u16,
-    pub(super) reason: Option<String>,
+    pub(super) reason: Option<Box<str>>,
     pub(super) headers: Headers,
     pub(super) body: Body,
 }
@@ -158,7 +158,7 @@ fn spare_headers() -> Headers {
 #[must_use]
 pub struct ResponseBuilder {
     status: u16,
-    reason: Option<String>,
+    reason: Option<Box<str>>,
     headers: Headers,
     body: Body,
     /// A field that may be invalid was added: `build` checks every field
@@ -257,7 +257,7 @@ impl ResponseBuilder {
     /// assert_eq!(resp.reason(), "Okay");
     /// ```
     pub fn reason(mut self, reason: &str) -> ResponseBuilder {
-        self.reason = Some(reason.to_owned());
+        self.reason = Some(reason.into());
         self
     }
 
