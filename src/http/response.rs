@@ -88,6 +88,10 @@ impl Response {
         if self.reason.is_some() {
             return None;
         }
+        // The usual status without the table's jump.
+        if self.status == 200 {
+            return Some(b"HTTP/1.1 200 OK\r\n");
+        }
         status_line(self.status)
     }
 
@@ -631,6 +635,21 @@ mod tests {
                 .build()
                 .is_ok()
         );
+    }
+
+    /// The fast path for 200 gives the table's line; a custom reason none.
+    #[test]
+    fn status_lines_are_the_tables() {
+        for status in [200, 201, 204, 404, 500, 599] {
+            let resp = ResponseBuilder::new().status(status).build().unwrap();
+            assert_eq!(resp.status_line(), status_line(status), "{status}");
+        }
+        assert_eq!(
+            ResponseBuilder::new().build().unwrap().status_line(),
+            Some(&b"HTTP/1.1 200 OK\r\n"[..])
+        );
+        let custom = ResponseBuilder::new().reason("Fine").build().unwrap();
+        assert_eq!(custom.status_line(), None);
     }
 
     #[test]
