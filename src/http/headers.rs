@@ -175,6 +175,34 @@ impl Headers {
         self.append(name, value);
     }
 
+    /// [`insert`](Self::insert) of `Content-Type` (the builder's
+    /// `content_type`): the name's line prefix is a constant, so it is
+    /// copied without a call and is known not to be one of the server's.
+    /// Out of line, so that `content_type`, which moves the builder by
+    /// value, stays small enough to be inlined into the handler.
+    #[inline(never)]
+    pub(crate) fn insert_content_type(&mut self, value: &str) {
+        const PREFIX: &str = "Content-Type: ";
+        if !self.fields.is_empty() {
+            self.remove("Content-Type");
+        }
+        if self.fields.is_empty() {
+            self.fields.reserve(4);
+        }
+        self.buf.reserve(PREFIX.len() + value.len() + 2);
+        let start = self.buf.len();
+        self.buf.push_str(PREFIX);
+        self.buf.push_str(value);
+        let value_end = self.buf.len();
+        self.buf.push_str("\r\n");
+        self.fields.push((
+            start,
+            start + PREFIX.len() - 2,
+            start + PREFIX.len(),
+            value_end,
+        ));
+    }
+
     /// Removes every field called `name`; returns how many were removed.
     ///
     /// ```

@@ -398,6 +398,8 @@ impl Request {
     }
 
     /// Empties the request for reuse, keeping its allocations.
+    #[allow(clippy::inline_always)] // measured: `#[inline]` left it a call (callgrind)
+    #[inline(always)]
     pub(crate) fn clear(&mut self) {
         self.client_ip = None;
         self.route.clear();

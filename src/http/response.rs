@@ -21,7 +21,7 @@ use super::{Body, Headers};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Response {
     pub(super) status: u16,
-    pub(super) reason: Option<String>,
+    pub(super) reason: Option<Box<str>>,
     pub(super) headers: Headers,
     pub(super) body: Body,
 }
@@ -87,6 +87,10 @@ impl Response {
     pub(crate) fn status_line(&self) -> Option<&'static [u8]> {
         if self.reason.is_some() {
             return None;
+        }
+        // The usual status without the table's jump.
+        if self.status == 200 {
+            return Some(b"HTTP/1.1 200 OK\r\n");
         }
         status_line(self.status)
     }
@@ -158,7 +162,7 @@ fn spare_headers() -> Headers {
 #[must_use]
 pub struct ResponseBuilder {
     status: u16,
-    reason: Option<String>,
+    reason: Option<Box<str>>,
     headers: Headers,
     body: Body,
     /// A field that may be invalid was added: `build` checks every field
@@ -257,7 +261,7 @@ impl ResponseBuilder {
     /// assert_eq!(resp.reason(), "Okay");
     /// ```
     pub fn reason(mut self, reason: &str) -> ResponseBuilder {
-        self.reason = Some(reason.to_owned());
+        self.reason = Some(reason.into());
         self
     }
 
@@ -287,9 +291,10 @@ impl ResponseBuilder {
     /// let resp = mini_async_http::ResponseBuilder::new().content_type("text/plain").build().unwrap();
     /// assert_eq!(resp.headers().get("Content-Type"), Some("text/plain"));
     /// ```
+    #[inline]
     pub fn content_type(mut self, content_type: &str) -> ResponseBuilder {
         self.suspect |= !field_value_bytes(content_type.as_bytes());
-        self.headers.insert("Content-Type", content_type);
+        self.headers.insert_content_type(content_type);
         self
     }
 
@@ -331,7 +336,28 @@ impl ResponseBuilder {
     /// let err = ResponseBuilder::new().status(204).body("x").build().unwrap_err();
     /// assert!(matches!(err, BuildError::BodyNotAllowed(204)));
     /// ```
+    #[inline]
     pub fn build(self) -> Result<Response, BuildError> {
+        // The usual response: nothing to check but the status, inlined
+        // into the handler (the builder is not moved into a call).
+        if self.reason.is_none()
+            && !self.suspect
+            && (200..=999).contains(&self.status)
+            && body_allowed(self.status, &self.body)
+        {
+            return Ok(Response {
+                status: self.status,
+                reason: None,
+                headers: self.headers,
+                body: self.body,
+            });
+        }
+        self.build_checked()
+    }
+
+    /// [`build`](Self::build) of a response with something to check.
+    #[inline(never)]
+    fn build_checked(self) -> Result<Response, BuildError> {
         if !(200..=999).contains(&self.status) {
             return Err(BuildError::InvalidStatus(self.status));
         }
@@ -609,6 +635,21 @@ mod tests {
                 .build()
                 .is_ok()
         );
+    }
+
+    /// The fast path for 200 gives the table's line; a custom reason none.
+    #[test]
+    fn status_lines_are_the_tables() {
+        for status in [200, 201, 204, 404, 500, 599] {
+            let resp = ResponseBuilder::new().status(status).build().unwrap();
+            assert_eq!(resp.status_line(), status_line(status), "{status}");
+        }
+        assert_eq!(
+            ResponseBuilder::new().build().unwrap().status_line(),
+            Some(&b"HTTP/1.1 200 OK\r\n"[..])
+        );
+        let custom = ResponseBuilder::new().reason("Fine").build().unwrap();
+        assert_eq!(custom.status_line(), None);
     }
 
     #[test]

@@ -443,6 +443,7 @@ impl Conn {
 
     /// What the connection needs next.
     #[must_use]
+    #[inline]
     pub fn phase(&self) -> Phase {
         let mut pending_in = false;
         if let Some(b) = &self.bufs {

@@ -49,7 +49,7 @@ use std::net::Shutdown;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering, fence};
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crossbeam_channel::{Receiver, Sender};
 
@@ -228,6 +228,10 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
         // Whole seconds; a sub-second idle timeout is not announced (0 would
         // read as "do not reuse").
         let keep_alive_timeout = Some(self.settings.idle_timeout.as_secs()).filter(|&s| s > 0);
+        // The second the stamp's date was last brought up to (read before
+        // the date, so never later than it): within it, a job reads the
+        // clock once and neither copies nor compares a date.
+        let mut stamp_secs = unix_secs();
         let mut stamp = Stamp::new(&http_date(), keep_alive_timeout);
         let spool = TempSpool::new(
             self.settings
@@ -246,7 +250,11 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
             stats.job_started();
             conn.progress = false;
             conn.more = false;
-            stamp.set_date(&http_date());
+            let secs = unix_secs();
+            if secs != stamp_secs {
+                stamp.set_date(&http_date());
+                stamp_secs = secs;
+            }
             let log = AccessLog::for_job(settings.access_log);
             let ctx = Ctx {
                 stamp: &stamp,
@@ -677,6 +685,13 @@ fn linger(c: &mut Connection) {
         }
     }
     c.more = true;
+}
+
+/// Whole seconds of the wall clock (the unit of the `Date` field).
+fn unix_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// The deadline the event loop gives `conn` when it takes it back, where
