@@ -101,6 +101,15 @@ pub trait SpoolWriter: fmt::Debug + Send {
     /// # Errors
     /// As for [`append`](Self::append).
     fn finish(self: Box<Self>) -> io::Result<File>;
+
+    /// The file the bytes are appended to, when the server may append the
+    /// next ones to it itself (at its current position, as
+    /// [`append`](Self::append) would), without them passing through
+    /// memory: `splice(2)` from the socket on Linux. `None` (the default):
+    /// every byte goes through `append`.
+    fn file(&self) -> Option<&File> {
+        None
+    }
 }
 
 /// A body being spooled, in a [`Conn`](super::Conn).
@@ -109,13 +118,20 @@ pub(crate) struct Spooling {
     writer: Box<dyn SpoolWriter>,
     /// Bytes appended so far.
     len: u64,
+    /// The server failed to append bytes to [`SpoolWriter::file`] itself:
+    /// the next decoding step answers 507.
+    failed: bool,
 }
 
 impl Spooling {
     /// Starts spooling a body.
     pub(crate) fn start(spool: &dyn Spool, peer: SocketAddr) -> Result<Spooling, Error> {
         match spool.create() {
-            Ok(writer) => Ok(Spooling { writer, len: 0 }),
+            Ok(writer) => Ok(Spooling {
+                writer,
+                len: 0,
+                failed: false,
+            }),
             Err(e) => Err(failed(peer, &e)),
         }
     }
@@ -146,7 +162,7 @@ impl Spooling {
             request.body.clear();
         }
         if done {
-            if let Some(Spooling { writer, len }) = spooling.take() {
+            if let Some(Spooling { writer, len, .. }) = spooling.take() {
                 let file = writer.finish().map_err(|e| failed(peer, &e))?;
                 request.set_spooled(file, len);
             }
@@ -171,6 +187,10 @@ impl Spooling {
         let Some(current) = spooling else {
             return Ok(());
         };
+        if current.failed {
+            *spooling = None;
+            return Err(Error::SpoolFailed);
+        }
         if !bytes.is_empty() {
             if let Err(e) = current.writer.append(bytes) {
                 *spooling = None;
@@ -179,12 +199,39 @@ impl Spooling {
             current.len += bytes.len() as u64;
         }
         if done {
-            if let Some(Spooling { writer, len }) = spooling.take() {
+            if let Some(Spooling { writer, len, .. }) = spooling.take() {
                 let file = writer.finish().map_err(|e| failed(peer, &e))?;
                 request.set_spooled(file, len);
             }
         }
         Ok(())
+    }
+
+    /// The file the server may append the next body bytes to itself, unless
+    /// an earlier attempt failed.
+    pub(crate) fn direct_file(&self) -> Option<&File> {
+        if self.failed {
+            None
+        } else {
+            self.writer.file()
+        }
+    }
+
+    /// Whether the server failed to append bytes to the file itself.
+    pub(crate) fn direct_failed(&self) -> bool {
+        self.failed
+    }
+
+    /// The server appended `n` bytes to [`direct_file`](Self::direct_file)
+    /// itself, or failed to (then the next decoding step answers 507).
+    pub(crate) fn appended_direct(&mut self, result: &io::Result<u64>, peer: SocketAddr) {
+        match result {
+            Ok(n) => self.len += n,
+            Err(e) => {
+                log::warn!("{peer}: cannot spool the request body: {e}");
+                self.failed = true;
+            }
+        }
     }
 }
 
