@@ -35,7 +35,8 @@ pub(crate) enum Spliced {
     Eof,
     /// Nothing to read now.
     WouldBlock,
-    /// Splice is not available here: use the ordinary path.
+    /// Splice is not available here, or no pipe could be made now: use
+    /// the ordinary path.
     Unsupported,
     /// The socket failed.
     Socket(io::Error),
@@ -65,7 +66,11 @@ impl BodyPipe {
                     let size = fcntl_setpipe_size(&w, PIPE_SIZE).unwrap_or(64 * 1024);
                     self.pipe = Some((r, w, size));
                 }
-                Err(e) => return Spliced::File(e.into()),
+                // Out of descriptors, say: the ordinary path this time.
+                Err(e) => {
+                    log::debug!("no pipe for splice: {e}");
+                    return Spliced::Unsupported;
+                }
             }
         }
         let Some((r, w, size)) = &self.pipe else {
