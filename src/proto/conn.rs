@@ -76,7 +76,8 @@
 //! # }
 //! ```
 
-use std::io::IoSlice;
+use std::fs::File;
+use std::io::{self, IoSlice};
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -435,6 +436,54 @@ impl Conn {
         self.spooling.is_some()
     }
 
+    /// The next bytes on the wire are raw body for the spool: a spooled
+    /// `Content-Length` body whose buffered bytes are all in the spool file
+    /// already, which the server may append the next bytes to itself
+    /// (`splice` from the socket, see `spool.rs`). The file and how many
+    /// bytes the body still has: the server moves at most that many, then
+    /// tells [`raw_body_moved`](Self::raw_body_moved).
+    #[must_use]
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    pub(crate) fn raw_body(&self) -> Option<(&File, u64)> {
+        let Reading::Body {
+            decoder: BodyDecoder::Length(remaining),
+            ..
+        } = self.reading
+        else {
+            return None;
+        };
+        let bufs = self.bufs.as_ref()?;
+        if remaining == 0 || bufs.start < bufs.end || !self.wants_read() {
+            return None;
+        }
+        Some((self.spooling.as_ref()?.direct_file()?, remaining))
+    }
+
+    /// The server appended `n` body bytes to the file of
+    /// [`raw_body`](Self::raw_body) (at most the body's remaining length),
+    /// or failed to (the next [`process`](Self::process) answers 507).
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    pub(crate) fn raw_body_moved(&mut self, result: &io::Result<u64>) {
+        let (
+            Reading::Body {
+                decoder: BodyDecoder::Length(remaining),
+                ..
+            },
+            Some(spooling),
+        ) = (&mut self.reading, &mut self.spooling)
+        else {
+            return;
+        };
+        spooling.appended_direct(result, self.peer);
+        if let Ok(n) = result {
+            debug_assert!(*n <= *remaining, "past the body's end");
+            *remaining = remaining.saturating_sub(*n);
+            if let Some(bufs) = &mut self.bufs {
+                bufs.tally.bytes_in += n;
+            }
+        }
+    }
+
     /// Why the connection stopped reading, once it has.
     #[must_use]
     pub fn close_reason(&self) -> Option<CloseReason> {
@@ -764,13 +813,15 @@ impl Conn {
         let Reading::Body { decoder, head } = &mut self.reading else {
             return Ok(None);
         };
-        if bufs.start == bufs.end {
-            return Ok(None);
-        }
         // Spool hand-off (uploadfast): a spooled Content-Length body goes
-        // from the input buffer to the spool file without a copy.
-        if let (Some(_), BodyDecoder::Length(remaining)) = (&self.spooling, &mut *decoder) {
+        // from the input buffer to the spool file without a copy. (With no
+        // byte buffered, there is still a step to take when the server has
+        // appended the body's last bytes itself, or failed to: `raw_body`.)
+        if let (Some(current), BodyDecoder::Length(remaining)) = (&self.spooling, &mut *decoder) {
             let avail = bufs.end - bufs.start;
+            if avail == 0 && *remaining > 0 && !current.direct_failed() {
+                return Ok(None);
+            }
             let n = avail.min(usize::try_from(*remaining).unwrap_or(usize::MAX));
             *remaining -= n as u64;
             let done = *remaining == 0;
@@ -789,6 +840,9 @@ impl Conn {
             let head = *head;
             self.reading = Reading::Head;
             return Ok(Some(head));
+        }
+        if bufs.start == bufs.end {
+            return Ok(None);
         }
         let (used, done) = decoder.decode(
             &bufs.input[bufs.start..bufs.end],

@@ -79,6 +79,8 @@ mod output;
 mod parse;
 #[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod raw_body_tests;
 mod spool;
 #[cfg(test)]
 mod spool_tests;

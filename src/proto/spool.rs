@@ -21,6 +21,7 @@
 //! | a spool file that cannot be made or written (no such directory, disk full) | 507 and close | `spool_tests::write_error_mid_body`, `tests/spool.rs::spool_write_error` |
 //! | memory per body: one input buffer when `Content-Length` is over the threshold, the threshold plus one input buffer when chunked; while spooling, the input buffer may grow to 256 KiB (`SPOOL_INPUT`, only when reads fill it) | bounded | `spool_tests::memory_stays_bounded`, `tests/large_upload.rs::upload_256_mib_with_bounded_memory` |
 //! | a spooled `Content-Length` body goes from the input buffer to the spool without a copy into memory; one ending anywhere in a buffer is whole, and a request pipelined behind it is answered | handler sees the body | `spool_tests::spooled_bodies_across_the_input_buffer_boundary`, `tests/spool.rs::pipelined_request_after_a_spooled_body` |
+//! | once its buffered bytes are in the file, the rest of such a body may be moved by the server itself (`Conn::raw_body`: the file and the bytes the body still lacks, never more; on Linux over plain TCP, `splice` socket → pipe → file, `server/splice.rs`); not for chunked bodies, TLS, or a writer without [`SpoolWriter::file`]; a failed direct append answers 507 | handler sees the body; the request behind it answered | `raw_body_tests::*`, `tests/splice.rs::*`, `server::splice::tests::*` |
 //! | a body arriving slowly holds no worker between reads, spooled or not (the handler runs once it is complete) | other clients served | `tests/spool.rs::slow_uploader_holds_no_worker` |
 //! | a spooling connection stays on its worker until a read would block, within the job's rounds (`MAX_ROUNDS`), so a fast uploader shares its worker | other clients served | `tests/spool.rs::fast_uploader_shares_its_worker` |
 //! | `max_body_bytes` counts every decoded byte, spooled ones included | 413 | `spool_tests::limit_counts_spooled_bytes`, `tests/spool.rs::limits_with_a_large_max_body` |
@@ -101,6 +102,15 @@ pub trait SpoolWriter: fmt::Debug + Send {
     /// # Errors
     /// As for [`append`](Self::append).
     fn finish(self: Box<Self>) -> io::Result<File>;
+
+    /// The file the bytes are appended to, when the server may append the
+    /// next ones to it itself (at its current position, as
+    /// [`append`](Self::append) would), without them passing through
+    /// memory: `splice(2)` from the socket on Linux. `None` (the default):
+    /// every byte goes through `append`.
+    fn file(&self) -> Option<&File> {
+        None
+    }
 }
 
 /// A body being spooled, in a [`Conn`](super::Conn).
@@ -109,13 +119,20 @@ pub(crate) struct Spooling {
     writer: Box<dyn SpoolWriter>,
     /// Bytes appended so far.
     len: u64,
+    /// The server failed to append bytes to [`SpoolWriter::file`] itself:
+    /// the next decoding step answers 507.
+    failed: bool,
 }
 
 impl Spooling {
     /// Starts spooling a body.
     pub(crate) fn start(spool: &dyn Spool, peer: SocketAddr) -> Result<Spooling, Error> {
         match spool.create() {
-            Ok(writer) => Ok(Spooling { writer, len: 0 }),
+            Ok(writer) => Ok(Spooling {
+                writer,
+                len: 0,
+                failed: false,
+            }),
             Err(e) => Err(failed(peer, &e)),
         }
     }
@@ -146,7 +163,7 @@ impl Spooling {
             request.body.clear();
         }
         if done {
-            if let Some(Spooling { writer, len }) = spooling.take() {
+            if let Some(Spooling { writer, len, .. }) = spooling.take() {
                 let file = writer.finish().map_err(|e| failed(peer, &e))?;
                 request.set_spooled(file, len);
             }
@@ -171,6 +188,10 @@ impl Spooling {
         let Some(current) = spooling else {
             return Ok(());
         };
+        if current.failed {
+            *spooling = None;
+            return Err(Error::SpoolFailed);
+        }
         if !bytes.is_empty() {
             if let Err(e) = current.writer.append(bytes) {
                 *spooling = None;
@@ -179,12 +200,41 @@ impl Spooling {
             current.len += bytes.len() as u64;
         }
         if done {
-            if let Some(Spooling { writer, len }) = spooling.take() {
+            if let Some(Spooling { writer, len, .. }) = spooling.take() {
                 let file = writer.finish().map_err(|e| failed(peer, &e))?;
                 request.set_spooled(file, len);
             }
         }
         Ok(())
+    }
+
+    /// The file the server may append the next body bytes to itself, unless
+    /// an earlier attempt failed.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    pub(crate) fn direct_file(&self) -> Option<&File> {
+        if self.failed {
+            None
+        } else {
+            self.writer.file()
+        }
+    }
+
+    /// Whether the server failed to append bytes to the file itself.
+    pub(crate) fn direct_failed(&self) -> bool {
+        self.failed
+    }
+
+    /// The server appended `n` bytes to [`direct_file`](Self::direct_file)
+    /// itself, or failed to (then the next decoding step answers 507).
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    pub(crate) fn appended_direct(&mut self, result: &io::Result<u64>, peer: SocketAddr) {
+        match result {
+            Ok(n) => self.len += n,
+            Err(e) => {
+                log::warn!("{peer}: cannot spool the request body: {e}");
+                self.failed = true;
+            }
+        }
     }
 }
 

@@ -4,6 +4,8 @@
 mod access_log;
 mod config;
 mod event_loop;
+#[cfg(target_os = "linux")]
+mod splice;
 mod spool;
 pub(crate) use spool::TempSpool;
 mod listener;

@@ -61,6 +61,10 @@ impl SpoolWriter for TempFile {
     fn finish(self: Box<Self>) -> io::Result<File> {
         Ok(self.0)
     }
+
+    fn file(&self) -> Option<&File> {
+        Some(&self.0)
+    }
 }
 
 /// A new file in `dir`, open for reading and writing, already unlinked.

@@ -146,7 +146,7 @@ impl Transport {
 
     /// The plain TCP socket, for `sendfile`; `None` for TLS, whose bytes
     /// must go through rustls.
-    #[cfg(all(feature = "files", target_os = "linux"))]
+    #[cfg(target_os = "linux")]
     #[cfg_attr(not(feature = "tls"), allow(clippy::unnecessary_wraps))]
     pub(crate) fn plain(&self) -> Option<&TcpStream> {
         match self {

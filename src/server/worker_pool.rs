@@ -55,6 +55,8 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::access_log::AccessLog;
 use super::event_loop::phase_timeout;
+#[cfg(target_os = "linux")]
+use super::splice::{BodyPipe, Spliced};
 use super::spool::TempSpool;
 use super::transport::Transport;
 use super::{Settings, Shared};
@@ -184,6 +186,8 @@ impl WorkerPool {
                 settings: Arc::clone(settings),
                 shared: Arc::clone(shared),
                 pool: BufferPool::default(),
+                #[cfg(target_os = "linux")]
+                pipe: BodyPipe::default(),
             };
             let thread = std::thread::Builder::new()
                 .name(format!("mini-http-worker-{i}"))
@@ -217,6 +221,9 @@ struct Worker<H> {
     settings: Arc<Settings>,
     shared: Arc<Shared>,
     pool: BufferPool,
+    /// For spooled bodies by splice (`server/splice.rs`).
+    #[cfg(target_os = "linux")]
+    pipe: BodyPipe,
 }
 
 impl<H: Handler + Send + Sync + 'static> Worker<H> {
@@ -385,6 +392,10 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
                 Phase::Idle | Phase::Head | Phase::Body => false,
             };
             if !held {
+                #[cfg(target_os = "linux")]
+                let outcome =
+                    splice_in(c, &mut self.pipe).unwrap_or_else(|| read_in(c, &mut self.pool));
+                #[cfg(not(target_os = "linux"))]
                 let outcome = read_in(c, &mut self.pool);
                 // Before `process`: the requests just read say they are TLS.
                 if let Some(info) = c.stream.take_tls_info() {
@@ -420,6 +431,37 @@ enum ReadOutcome {
     Got { drained: bool },
     /// The socket failed.
     Fatal,
+}
+
+/// The next bytes of a spooled body, socket → file by splice, when the
+/// connection says they are raw body (`Conn::raw_body`) and the socket is
+/// plain TCP; `None`: read them the ordinary way.
+#[cfg(target_os = "linux")]
+fn splice_in(c: &mut Connection, pipe: &mut BodyPipe) -> Option<ReadOutcome> {
+    let socket = c.stream.plain()?;
+    let (file, max) = c.conn.raw_body()?;
+    match pipe.splice(socket, file, max) {
+        Spliced::Moved(n) => {
+            c.conn.raw_body_moved(&Ok(n));
+            c.progress = true;
+            Some(ReadOutcome::Got { drained: false })
+        }
+        Spliced::Eof => {
+            c.conn.read_eof();
+            Some(ReadOutcome::Got { drained: true })
+        }
+        Spliced::WouldBlock => Some(ReadOutcome::Nothing),
+        Spliced::Unsupported => None,
+        Spliced::Socket(e) => {
+            log::debug!("read error: {e}");
+            Some(ReadOutcome::Fatal)
+        }
+        Spliced::File(e) => {
+            c.conn.raw_body_moved(&Err(e));
+            c.progress = true;
+            Some(ReadOutcome::Got { drained: false })
+        }
+    }
 }
 
 fn read_in(c: &mut Connection, pool: &mut BufferPool) -> ReadOutcome {
