@@ -6,7 +6,7 @@
 //! the body, whatever the split; a request right behind the body is never
 //! swallowed into the file; a client that stops or closes mid-body ends as
 //! on the read path (408 after the body timeout, or closed), its file closed.
-#![cfg(target_os = "linux")]
+#![cfg(all(feature = "splice", target_os = "linux"))]
 
 mod support;
 

@@ -443,7 +443,7 @@ impl Conn {
     /// bytes the body still has: the server moves at most that many, then
     /// tells [`raw_body_moved`](Self::raw_body_moved).
     #[must_use]
-    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    #[cfg_attr(not(all(feature = "splice", target_os = "linux")), allow(dead_code))]
     pub(crate) fn raw_body(&self) -> Option<(&File, u64)> {
         let Reading::Body {
             decoder: BodyDecoder::Length(remaining),
@@ -462,7 +462,7 @@ impl Conn {
     /// The server appended `n` body bytes to the file of
     /// [`raw_body`](Self::raw_body) (at most the body's remaining length),
     /// or failed to (the next [`process`](Self::process) answers 507).
-    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    #[cfg_attr(not(all(feature = "splice", target_os = "linux")), allow(dead_code))]
     pub(crate) fn raw_body_moved(&mut self, result: &io::Result<u64>) {
         let (
             Reading::Body {

@@ -210,7 +210,7 @@ impl Spooling {
 
     /// The file the server may append the next body bytes to itself, unless
     /// an earlier attempt failed.
-    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    #[cfg_attr(not(all(feature = "splice", target_os = "linux")), allow(dead_code))]
     pub(crate) fn direct_file(&self) -> Option<&File> {
         if self.failed {
             None
@@ -226,7 +226,7 @@ impl Spooling {
 
     /// The server appended `n` bytes to [`direct_file`](Self::direct_file)
     /// itself, or failed to (then the next decoding step answers 507).
-    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    #[cfg_attr(not(all(feature = "splice", target_os = "linux")), allow(dead_code))]
     pub(crate) fn appended_direct(&mut self, result: &io::Result<u64>, peer: SocketAddr) {
         match result {
             Ok(n) => self.len += n,

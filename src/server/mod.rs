@@ -4,7 +4,7 @@
 mod access_log;
 mod config;
 mod event_loop;
-#[cfg(target_os = "linux")]
+#[cfg(all(feature = "splice", target_os = "linux"))]
 mod splice;
 mod spool;
 pub(crate) use spool::TempSpool;

@@ -144,9 +144,9 @@ impl Transport {
         }
     }
 
-    /// The plain TCP socket, for `sendfile`; `None` for TLS, whose bytes
-    /// must go through rustls.
-    #[cfg(target_os = "linux")]
+    /// The plain TCP socket, for `sendfile` and `splice`; `None` for TLS,
+    /// whose bytes must go through rustls.
+    #[cfg(all(any(feature = "files", feature = "splice"), target_os = "linux"))]
     #[cfg_attr(not(feature = "tls"), allow(clippy::unnecessary_wraps))]
     pub(crate) fn plain(&self) -> Option<&TcpStream> {
         match self {

@@ -55,7 +55,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::access_log::AccessLog;
 use super::event_loop::phase_timeout;
-#[cfg(target_os = "linux")]
+#[cfg(all(feature = "splice", target_os = "linux"))]
 use super::splice::{BodyPipe, Spliced};
 use super::spool::TempSpool;
 use super::transport::Transport;
@@ -186,7 +186,7 @@ impl WorkerPool {
                 settings: Arc::clone(settings),
                 shared: Arc::clone(shared),
                 pool: BufferPool::default(),
-                #[cfg(target_os = "linux")]
+                #[cfg(all(feature = "splice", target_os = "linux"))]
                 pipe: BodyPipe::default(),
             };
             let thread = std::thread::Builder::new()
@@ -222,7 +222,7 @@ struct Worker<H> {
     shared: Arc<Shared>,
     pool: BufferPool,
     /// For spooled bodies by splice (`server/splice.rs`).
-    #[cfg(target_os = "linux")]
+    #[cfg(all(feature = "splice", target_os = "linux"))]
     pipe: BodyPipe,
 }
 
@@ -392,10 +392,10 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
                 Phase::Idle | Phase::Head | Phase::Body => false,
             };
             if !held {
-                #[cfg(target_os = "linux")]
+                #[cfg(all(feature = "splice", target_os = "linux"))]
                 let outcome =
                     splice_in(c, &mut self.pipe).unwrap_or_else(|| read_in(c, &mut self.pool));
-                #[cfg(not(target_os = "linux"))]
+                #[cfg(not(all(feature = "splice", target_os = "linux")))]
                 let outcome = read_in(c, &mut self.pool);
                 // Before `process`: the requests just read say they are TLS.
                 if let Some(info) = c.stream.take_tls_info() {
@@ -436,7 +436,7 @@ enum ReadOutcome {
 /// The next bytes of a spooled body, socket → file by splice, when the
 /// connection says they are raw body (`Conn::raw_body`) and the socket is
 /// plain TCP; `None`: read them the ordinary way.
-#[cfg(target_os = "linux")]
+#[cfg(all(feature = "splice", target_os = "linux"))]
 fn splice_in(c: &mut Connection, pipe: &mut BodyPipe) -> Option<ReadOutcome> {
     let socket = c.stream.plain()?;
     let (file, max) = c.conn.raw_body()?;
