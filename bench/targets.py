@@ -55,7 +55,7 @@ TARGETS = [
 ]
 for sc in ["ka64", "pipe16", "c1", "c1000", "close", "post4k", "post64k"]:
     col = "rps" if sc == "c1" else "percore"
-    TARGETS.append((15, "no regression vs mini_base (aaf68bb, built in the run)", sc, "mini", "mini_base", col, None, None))
+    TARGETS.append((15, "no regression vs mini_base (BASE_COMMIT, default aaf68bb, built in the run)", sc, "mini", "mini_base", col, None, None))
 
 
 def load(path):
