@@ -9,7 +9,7 @@
 # Env knobs:
 #   ROUNDS=3          rounds per scenario (median is reported); the full kit
 #                     run of BENCHMARKS.md is `ROUNDS=7 bench/compare.sh`
-#                     (every server and scenario, about 65 minutes on the
+#                     (every server and scenario, about 60 minutes on the
 #                     2-core machine from a clean clone, builds included)
 #   DURATION=5        seconds per wrk run
 #   THREADS=1         server worker threads (argv[2] of every peer)

@@ -1,8 +1,10 @@
 //! Spooled bodies by `splice(2)` (Linux, plain TCP): once a spooled
 //! `Content-Length` body's buffered bytes are in its file, the worker moves
 //! the rest socket → pipe → file in the kernel (`Conn::raw_body`), instead
-//! of reading them into the input buffer and writing them out again: the
-//! receiver's CPU per GiB falls by a third (prototype, `splice.md` report).
+//! of reading them into the input buffer and writing them out again: one
+//! copy fewer per byte. A Python prototype of the receiver measured 1.17 →
+//! 0.77 CPU seconds per GiB (256 KiB pipe); the server's whole upload with
+//! the handler's read-back went from about 2.0 to 1.6 (BENCHMARKS.md).
 //!
 //! One pipe per worker, made on first use and reused; it is empty between
 //! calls (a failed file write drops it with whatever it held). Every call
