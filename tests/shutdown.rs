@@ -337,7 +337,7 @@ fn drain_under_load_answers_what_it_has_read_and_closes_idle_first() {
     single.send(get("/block"));
     gate.entered.recv_timeout(WAIT).expect("handler not called");
     // Two: the loop parks once two jobs wait for a worker ("Backlog" in
-    // src/server/event_loop.rs), so the events of a third connection, if
+    // src/server/event_loop/mod.rs), so the events of a third connection, if
     // they came in a later poll, would wait there for a deadline (10 s).
     let mut queued: Vec<Client> = (0..2)
         .map(|i| {
@@ -347,7 +347,7 @@ fn drain_under_load_answers_what_it_has_read_and_closes_idle_first() {
         })
         .collect();
     // At least two: with two jobs waiting the loop parks until a worker is
-    // free (event_loop.rs, "Backlog"), so a third connection whose bytes
+    // free (event_loop/mod.rs, "Backlog"), so a third connection whose bytes
     // came in a later poll waits in the poller; the drain grace still reads
     // and answers it.
     let until = Instant::now() + WAIT;

@@ -171,25 +171,27 @@
 //! the loop retries accepting after a short back-off. No accept error ends
 //! the server.
 
+mod accept;
+mod closing;
+mod timers;
+
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
-use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr};
+use std::io;
 use std::sync::atomic::{AtomicBool, Ordering, fence};
 use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
-use mio::net::{TcpListener, TcpStream};
-use mio::{Events, Interest, Poll, Token};
+use mio::net::TcpListener;
+use mio::{Events, Poll, Token};
 use slab::Slab;
 
-use super::stats::{Close, Deadline};
-use super::transport::Transport;
+use super::stats::Close;
 use super::worker_pool::{Connection, Done, Job, JobKind};
 use super::{Settings, Shared};
-use crate::proto::{Conn, Phase};
+use crate::proto::Phase;
 
 pub(crate) const LISTENER: Token = Token(0);
 pub(crate) const WAKER: Token = Token(1);
@@ -203,8 +205,6 @@ const COALESCE_MIN_CONNECTIONS: usize = 32;
 /// events makes the next poll wait `Settings::coalesce` first.
 const COALESCE_HOT: Duration = Duration::from_micros(200);
 const COALESCE_THIN: usize = 8;
-/// Pause before accepting again after an accept error that is not transient.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// How long a connection may stay in `phase` once it gets there (or makes
 /// progress in it) before it is timed out; the other phases have
 /// deadlines of their own (`take_back`).
@@ -222,8 +222,6 @@ pub(crate) fn phase_timeout(s: &Settings, phase: Phase) -> Option<Duration> {
 /// A deadline that does not come: a channel body may wait for its producer
 /// as long as it likes unless `producer_timeout` is set.
 const NO_DEADLINE: Duration = Duration::from_secs(365 * 24 * 3600);
-const OVERLOADED: &[u8] =
-    b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 
 /// A connection's place in the loop.
 #[derive(Debug)]
@@ -420,152 +418,6 @@ impl EventLoop {
         self.shared.loop_parked.store(false, Ordering::SeqCst);
     }
 
-    fn poll_timeout(&self) -> Option<Duration> {
-        let next = self.next_wake()?;
-        // Round up so the loop does not wake a little early and spin.
-        Some(next.saturating_duration_since(Instant::now()) + Duration::from_millis(1))
-    }
-
-    fn next_wake(&self) -> Option<Instant> {
-        [
-            self.timers.peek().map(|Reverse((t, _, _))| *t),
-            self.accept_retry,
-            self.shutdown_deadline,
-        ]
-        .into_iter()
-        .flatten()
-        .min()
-    }
-
-    /// The next poll's timeout, published to the workers: one that hands
-    /// back a connection due before it ends wakes the loop (see
-    /// "Deadlines"). The fence pairs with the worker's after it hands a
-    /// connection back: either the worker sees this value, or this sees the
-    /// connection in the channel and takes it back before polling (a few
-    /// times at most; then the poll does not wait).
-    fn publish_poll_timeout(&mut self) -> Option<Duration> {
-        for _ in 0..3 {
-            self.shared.set_poll_until(self.next_wake());
-            fence(Ordering::SeqCst);
-            if self.done.is_empty() {
-                return self.poll_timeout();
-            }
-            self.take_back();
-        }
-        Some(Duration::ZERO)
-    }
-
-    fn accept(&mut self) {
-        loop {
-            // A drain takes the whole queue, over the limit too (see "Draining").
-            if self.slots.len() >= self.settings.max_connections && self.drain_until.is_none() {
-                self.accept_paused = true;
-                return;
-            }
-            let Some(listener) = &self.listener else {
-                return;
-            };
-            match listener.accept() {
-                Ok((stream, peer)) => self.register(stream, peer),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                Err(e) if out_of_descriptors(&e) => {
-                    if !self.shed() {
-                        self.accept_retry = Some(Instant::now() + ACCEPT_BACKOFF);
-                        return;
-                    }
-                }
-                Err(e) if transient(&e) => {}
-                Err(e) => {
-                    log::warn!("accept failed: {e}; retrying in {ACCEPT_BACKOFF:?}");
-                    self.accept_retry = Some(Instant::now() + ACCEPT_BACKOFF);
-                    return;
-                }
-            }
-        }
-    }
-
-    /// Out of descriptors: frees the reserve, accepts one waiting connection,
-    /// answers it 503 and closes it, then takes the reserve again. `false` if
-    /// that could not be done (then back off).
-    fn shed(&mut self) -> bool {
-        let Some(listener) = &self.listener else {
-            return false;
-        };
-        if self.reserve.take().is_none() {
-            log::warn!("out of file descriptors and no reserve left");
-            return false;
-        }
-        let shed = match listener.accept() {
-            Ok((mut stream, peer)) => {
-                log::warn!("out of file descriptors: answering {peer} 503");
-                let mut scratch = [0u8; 4096];
-                let _ = stream.read(&mut scratch);
-                let _ = stream.write(OVERLOADED);
-                let _ = stream.shutdown(Shutdown::Write);
-                self.shared.stats.event_loop.out_of_descriptors();
-                true
-            }
-            Err(_) => false,
-        };
-        self.reserve = File::open("/dev/null").ok();
-        shed && self.reserve.is_some()
-    }
-
-    fn register(&mut self, mut stream: TcpStream, peer: SocketAddr) {
-        if self.settings.nodelay {
-            let _ = stream.set_nodelay(true);
-        }
-        let entry = self.slots.vacant_entry();
-        let key = entry.key();
-        if let Err(e) = self.poll.registry().register(
-            &mut stream,
-            Token(key + FIRST_CONN),
-            Interest::READABLE | Interest::WRITABLE,
-        ) {
-            log::warn!("cannot register connection from {peer}: {e}");
-            return;
-        }
-        let now = Instant::now();
-        self.next_id += 1;
-        let missed = Arc::new(AtomicBool::new(false));
-        self.shared.connections.fetch_add(1, Ordering::Relaxed);
-        // A TLS connection costs an `Arc` here; its rustls state is made by
-        // the worker that reads its first bytes.
-        #[cfg(feature = "tls")]
-        let stream = match &self.shared.tls {
-            Some(acceptor) => Transport::tls(stream, Arc::clone(acceptor)),
-            None => Transport::Plain(stream),
-        };
-        #[cfg(not(feature = "tls"))]
-        let stream = Transport::Plain(stream);
-        self.shared.stats.event_loop.accepted();
-        entry.insert(Slot {
-            conn: Some(Box::new(Connection {
-                stream,
-                conn: Conn::new(self.settings.limits, peer),
-                lingering: false,
-                progress: false,
-                more: false,
-                dead: false,
-                missed: Arc::clone(&missed),
-                peer_closed: false,
-                finished: now,
-                id: self.next_id,
-                notify: None,
-            })),
-            missed,
-            peer_closed: false,
-            id: self.next_id,
-            accepted: now,
-            phase: Phase::Idle,
-            requests: 0,
-            deadline: now + self.settings.header_timeout,
-            scheduled: None,
-            closing: None,
-        });
-        self.schedule(key);
-    }
-
     /// A readiness event for the connection in slot `key`.
     fn ready(&mut self, key: usize, writable_only: bool, read_closed: bool) {
         let Some(slot) = self.slots.get_mut(key) else {
@@ -685,203 +537,6 @@ impl EventLoop {
         woken.clear();
         self.woken = woken;
     }
-
-    /// Makes sure the slot's deadline has a heap entry no later than it.
-    fn schedule(&mut self, key: usize) {
-        let slot = &mut self.slots[key];
-        if slot.scheduled.is_none_or(|t| slot.deadline < t) {
-            slot.scheduled = Some(slot.deadline);
-            self.timers.push(Reverse((slot.deadline, key, slot.id)));
-            // Entries of closed connections stay until they pop; under heavy
-            // connection churn, drop them once they outnumber the live ones
-            // (amortised O(1) per entry), so memory follows live connections.
-            if self.timers.len() > 2 * self.slots.len() + 1024 {
-                let slots = &self.slots;
-                self.timers.retain(|Reverse((at, key, id))| {
-                    slots
-                        .get(*key)
-                        .is_some_and(|s| s.id == *id && s.scheduled == Some(*at))
-                });
-            }
-        }
-    }
-
-    fn expire_deadlines(&mut self) {
-        let now = Instant::now();
-        let mut away = false;
-        while let Some(&Reverse((at, key, id))) = self.timers.peek() {
-            if at > now {
-                break;
-            }
-            self.timers.pop();
-            let Some(slot) = self.slots.get_mut(key) else {
-                continue;
-            };
-            if slot.id != id || slot.scheduled != Some(at) {
-                continue; // an entry of an earlier connection, or superseded
-            }
-            slot.scheduled = None;
-            if slot.deadline > now {
-                self.schedule(key);
-                continue;
-            }
-            let Some(c) = &slot.conn else {
-                // At a worker, or handed back without a wake-up (then no
-                // event may come to take it back, and it has no heap entry
-                // now): marked as missed, so that the worker wakes the loop
-                // or the `take_back` below finds it, and it is looked at
-                // again (the same fence pairing as for a missed event).
-                slot.missed.store(true, Ordering::SeqCst);
-                away = true;
-                continue;
-            };
-            if self.drain_until.is_some_and(|until| now >= until)
-                && matches!(c.phase(), Phase::Idle | Phase::Head)
-            {
-                self.close_between_requests(key);
-                continue;
-            }
-            self.expired += 1;
-            let phase = c.phase();
-            let goodbye = phase == Phase::Idle && c.stream.wants_close_notify();
-            let deadline = match phase {
-                // The TLS handshake is under the header deadline, whatever
-                // it waits for.
-                _ if c.stream.handshaking() => Deadline::Header,
-                Phase::Idle if slot.requests > 0 => Deadline::Idle,
-                Phase::Idle | Phase::Head => Deadline::Header,
-                Phase::Body => Deadline::Body,
-                // A channel body's producer that did not send in time counts
-                // with the writes: the response did not move.
-                Phase::Write | Phase::Waiting => Deadline::Write,
-                Phase::Closing | Phase::Closed => Deadline::Linger,
-            };
-            self.shared.stats.event_loop.timed_out(deadline);
-            log::debug!(
-                "{}: timeout while {phase:?} ({} connections expired so far)",
-                c.conn.peer(),
-                self.expired
-            );
-            match phase {
-                // 408 (RFC 9110 §15.5.9), written by a worker, then closed.
-                Phase::Head | Phase::Body => self.dispatch(key, JobKind::Timeout),
-                Phase::Idle if goodbye => self.say_goodbye(key, Close::Timeout),
-                _ => self.close_as(key, Some(Close::Timeout)),
-            }
-        }
-        if away {
-            self.take_back();
-        }
-    }
-
-    fn close(&mut self, key: usize) {
-        self.close_as(key, None);
-    }
-
-    /// Closes an established TLS connection that is idle, for `why`: a
-    /// worker says `close_notify` first (no TLS work in the loop), and the
-    /// connection is closed when it comes back.
-    fn say_goodbye(&mut self, key: usize, why: Close) {
-        self.slots[key].closing = Some(why);
-        self.dispatch(key, JobKind::Goodbye);
-    }
-
-    /// Closes the connection, counted under `why`, or else under the reason
-    /// it gives itself.
-    fn close_as(&mut self, key: usize, why: Option<Close>) {
-        let slot = self.slots.remove(key);
-        self.shared.connections.fetch_sub(1, Ordering::Relaxed);
-        if let Some(c) = slot.conn {
-            let why = why.unwrap_or_else(|| Close::of(c.conn.close_reason(), c.dead));
-            self.shared.stats.event_loop.closed(why, 1);
-            if c.stream.tls_unfinished() {
-                self.shared.stats.event_loop.tls_failed();
-            }
-            let in_progress = c.conn.counted_in_progress();
-            if in_progress != (false, 0) {
-                self.shared
-                    .stats
-                    .event_loop
-                    .dropped_in_progress(in_progress);
-            }
-            log::debug!(
-                "closing connection after {} requests: {:?}",
-                c.conn.requests(),
-                c.conn.close_reason()
-            );
-            // Dropping the stream closes the socket, which also removes it
-            // from the poller: no separate deregister call is needed.
-            drop(c);
-        }
-        if self.accept_paused && self.slots.len() < self.settings.max_connections {
-            self.accept_paused = false;
-            self.accept();
-        }
-    }
-
-    fn begin_shutdown(&mut self) {
-        log::debug!("shutting down with {} connections", self.slots.len());
-        // Connections handed back without a wake-up are waiting in the channel.
-        self.take_back();
-        let now = Instant::now();
-        self.shutdown_deadline = Some(now + self.settings.shutdown_timeout);
-        self.drain_until = Some(now + self.settings.drain_grace);
-        // The connections the kernel has queued are accepted before the
-        // socket goes (closing a reuse-port socket resets its queue).
-        self.accept();
-        if let Some(mut listener) = self.listener.take() {
-            let _ = self.poll.registry().deregister(&mut listener);
-        }
-        let here: Vec<usize> = self
-            .slots
-            .iter()
-            .filter(|(_, s)| s.conn.is_some())
-            .map(|(k, _)| k)
-            .collect();
-        for key in here {
-            if !self.drained_between_requests(key) {
-                self.schedule(key);
-            }
-        }
-    }
-
-    /// During a drain, a connection between requests (idle, new, or with
-    /// part of a head) that can read no request any more, or whose drain
-    /// grace has passed, is closed (`true`); one that still may gets its
-    /// deadline no later than the end of the grace. Any other connection is
-    /// left as it is.
-    fn drained_between_requests(&mut self, key: usize) -> bool {
-        let (Some(until), Some(slot)) = (self.drain_until, self.slots.get_mut(key)) else {
-            return false;
-        };
-        let Some(c) = &slot.conn else {
-            return false;
-        };
-        if !matches!(c.phase(), Phase::Idle | Phase::Head) {
-            return false;
-        }
-        if !c.conn.wants_read() || Instant::now() >= until {
-            self.close_between_requests(key);
-            return true;
-        }
-        slot.deadline = slot.deadline.min(until);
-        false
-    }
-
-    /// Closes a connection between requests at shutdown; an idle TLS one
-    /// goes to a worker first to send `close_notify` (no TLS work here).
-    fn close_between_requests(&mut self, key: usize) {
-        let goodbye = self
-            .slots
-            .get(key)
-            .and_then(|s| s.conn.as_ref())
-            .is_some_and(|c| c.phase() == Phase::Idle && c.stream.wants_close_notify());
-        if goodbye {
-            self.say_goodbye(key, Close::Shutdown);
-        } else {
-            self.close_as(key, Some(Close::Shutdown));
-        }
-    }
 }
 
 /// A poll that waited `waited` and returned `events` events (connections or
@@ -921,26 +576,6 @@ fn set_batch_scheduling(batch: bool) {
 
 #[cfg(not(target_os = "linux"))]
 fn set_batch_scheduling(_batch: bool) {}
-
-/// EMFILE, ENFILE (the same numbers on Linux, the BSDs and macOS), and
-/// ENOBUFS/ENOMEM.
-fn out_of_descriptors(e: &io::Error) -> bool {
-    matches!(e.raw_os_error(), Some(23 | 24 | 105)) || e.kind() == io::ErrorKind::OutOfMemory
-}
-
-/// Errors that concern one waiting connection only.
-fn transient(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::Interrupted
-            | io::ErrorKind::PermissionDenied
-    ) || matches!(
-        e.raw_os_error(),
-        Some(71 | 110 | 113 | 101 | 100 | 92 | 112 | 64 | 95)
-    )
-}
 
 #[cfg(test)]
 mod tests {
