@@ -10,71 +10,17 @@
 
 mod support;
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 
 use mini_async_http::{AIOServer, Request, Response, ResponseBuilder, ServerBuilder};
+use support::spool::{SpoolDir, byte_sum, read_through, wait_open};
 use support::{Client, TestServer, get, pattern};
-
-/// A directory of this test's own, removed when dropped.
-struct SpoolDir(PathBuf);
-
-impl SpoolDir {
-    fn new(name: &str) -> SpoolDir {
-        let dir = std::env::temp_dir().join(format!(
-            "mini_async_http-splice-{name}-{}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create spool dir");
-        SpoolDir(dir.canonicalize().expect("canonical spool dir"))
-    }
-}
-
-impl Drop for SpoolDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Files of `dir` this process holds open (the server runs in it).
-fn open_in(dir: &Path) -> usize {
-    std::fs::read_dir("/proc/self/fd")
-        .expect("/proc/self/fd")
-        .filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())
-        .filter(|target| target.starts_with(dir))
-        .count()
-}
-
-/// Waits (at most 10 s) until `open_in(dir)` is `n`.
-fn wait_open(dir: &Path, n: usize) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while open_in(dir) != n {
-        assert!(
-            Instant::now() < deadline,
-            "{n} spool files open: not within 10 s"
-        );
-        std::thread::sleep(Duration::from_millis(2));
-    }
-}
 
 /// Answers `<body_len> <spooled> <sum of bytes mod 2^32> <bytes read>`,
 /// read through `body_reader`.
 fn describe(req: &Request) -> Response {
-    let mut reader = req.body_reader();
-    let mut buf = vec![0; 64 * 1024];
-    let (mut sum, mut read) = (0u32, 0usize);
-    loop {
-        let n = reader.read(&mut buf).expect("read body");
-        if n == 0 {
-            break;
-        }
-        read += n;
-        sum = buf[..n]
-            .iter()
-            .fold(sum, |s, &b| s.wrapping_add(u32::from(b)));
-    }
+    let (sum, read) = read_through(req);
     ResponseBuilder::empty_200()
         .body(format!(
             "{} {} {sum} {read}",
@@ -86,8 +32,7 @@ fn describe(req: &Request) -> Response {
 }
 
 fn expected(body: &[u8], spooled: bool) -> String {
-    let sum = body.iter().fold(0u32, |s, &b| s.wrapping_add(u32::from(b)));
-    format!("{} {spooled} {sum} {}", body.len(), body.len())
+    format!("{} {spooled} {} {}", body.len(), byte_sum(body), body.len())
 }
 
 fn builder(dir: &Path) -> ServerBuilder {
@@ -109,7 +54,7 @@ fn upload(client: &mut Client, dir: &Path, body: &[u8], prefix: usize, tail: &[u
     let mut first = post_head(body.len()).into_bytes();
     first.extend_from_slice(&body[..prefix]);
     client.send(&first);
-    wait_open(dir, 1);
+    wait_open(dir, |open| open == 1, "1 spool files open");
     let mut rest = body[prefix..].to_vec();
     rest.extend_from_slice(tail);
     client.send(&rest);
@@ -136,7 +81,7 @@ fn bodies_split_at_the_input_buffer_boundary() {
             expected(&[], false),
             "after, prefix {prefix}"
         );
-        wait_open(&dir.0, 0);
+        wait_open(&dir.0, |open| open == 0, "0 spool files open");
     }
 }
 
@@ -148,7 +93,7 @@ fn body_in_many_small_pieces() {
     let body = pattern(200_000);
     let mut client = server.connect();
     client.send(post_head(body.len()));
-    wait_open(&dir.0, 1);
+    wait_open(&dir.0, |open| open == 1, "1 spool files open");
     for piece in body.chunks(997) {
         client.send(piece);
     }
@@ -183,14 +128,14 @@ fn client_closing_mid_body() {
     let body = pattern(400_000);
     let mut client = server.connect();
     client.send(post_head(body.len()));
-    wait_open(&dir.0, 1);
+    wait_open(&dir.0, |open| open == 1, "1 spool files open");
     client.send(&body[..250_000]);
     client.shutdown_write();
     assert!(
         client.read_to_end().is_empty(),
         "no response to half a body"
     );
-    wait_open(&dir.0, 0);
+    wait_open(&dir.0, |open| open == 0, "0 spool files open");
     let mut other = server.connect();
     other.send(get("/other"));
     assert_eq!(other.read_response().body_str(), expected(&[], false));
@@ -208,8 +153,8 @@ fn short_body_times_out() {
     let body = pattern(1 << 20);
     let mut client = server.connect();
     client.send(post_head(body.len()));
-    wait_open(&dir.0, 1);
+    wait_open(&dir.0, |open| open == 1, "1 spool files open");
     client.send(&body[..600_000]);
     assert_eq!(client.read_response().status, 408);
-    wait_open(&dir.0, 0);
+    wait_open(&dir.0, |open| open == 0, "0 spool files open");
 }

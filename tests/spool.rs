@@ -7,78 +7,28 @@
 
 mod support;
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use mini_async_http::{AIOServer, Request, Response, ResponseBuilder, ServerBuilder};
-use support::{Client, TestServer, get, pattern};
-
-/// A directory of this test's own, removed when dropped.
-struct SpoolDir(PathBuf);
-
-impl SpoolDir {
-    fn new(name: &str) -> SpoolDir {
-        let dir = std::env::temp_dir().join(format!(
-            "mini_async_http-spool-{name}-{}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create spool dir");
-        SpoolDir(dir.canonicalize().expect("canonical spool dir"))
-    }
-
-    /// Names in the directory (the spool's files never have one for long).
-    fn entries(&self) -> usize {
-        std::fs::read_dir(&self.0).expect("read spool dir").count()
-    }
-}
-
-impl Drop for SpoolDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Files of `dir` this process holds open (unlinked ones included: the
-/// link reads `<dir>/<name> (deleted)`).
+use support::spool::{SpoolDir, byte_sum, read_through};
 #[cfg(target_os = "linux")]
-fn open_in(dir: &Path) -> usize {
-    std::fs::read_dir("/proc/self/fd")
-        .expect("/proc/self/fd")
-        .filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())
-        .filter(|target| target.starts_with(dir))
-        .count()
-}
+use support::spool::{open_in, wait_open};
+use support::{Client, TestServer, get, pattern};
 
 /// Waits (at most 10 s) until `dir` has a file open: the server is
 /// spooling a body there.
 #[cfg(target_os = "linux")]
 fn wait_until_spooling(dir: &Path) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while open_in(dir) == 0 {
-        assert!(Instant::now() < deadline, "no spool file within 10 s");
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_open(dir, |open| open > 0, "a spool file open");
 }
 
 /// Answers `<body_len> <spooled> <sum of bytes mod 2^32>`, read through
 /// `body_reader`.
 fn describe(req: &Request) -> Response {
-    let mut reader = req.body_reader();
-    let mut buf = vec![0; 64 * 1024];
-    let mut sum = 0u32;
-    loop {
-        let n = reader.read(&mut buf).expect("read body");
-        if n == 0 {
-            break;
-        }
-        sum = buf[..n]
-            .iter()
-            .fold(sum, |s, &b| s.wrapping_add(u32::from(b)));
-    }
+    let (sum, _) = read_through(req);
     ResponseBuilder::empty_200()
         .body(format!("{} {} {sum}", req.body_len(), req.is_spooled()))
         .build()
@@ -86,8 +36,7 @@ fn describe(req: &Request) -> Response {
 }
 
 fn expected(body: &[u8], spooled: bool) -> String {
-    let sum = body.iter().fold(0u32, |s, &b| s.wrapping_add(u32::from(b)));
-    format!("{} {spooled} {sum}", body.len())
+    format!("{} {spooled} {}", body.len(), byte_sum(body))
 }
 
 fn builder(dir: &Path) -> ServerBuilder {
@@ -224,14 +173,7 @@ fn temp_file_gone_after_request_and_panic() {
 /// so the client may read the response a moment before.
 #[cfg(target_os = "linux")]
 fn wait_until_closed(dir: &Path) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while open_in(dir) != 0 {
-        assert!(
-            Instant::now() < deadline,
-            "spool file still open after 10 s"
-        );
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    wait_open(dir, |open| open == 0, "every spool file closed");
 }
 
 /// `Request::body()` on a spooled body panics (it names `body_reader()`),

@@ -2,6 +2,8 @@
 //! a raw client whose every socket has a timeout.
 #![allow(dead_code)]
 
+pub mod spool;
+
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::thread::JoinHandle;
