@@ -29,7 +29,8 @@ fn echo(req: &Request) -> Response {
         .header("X-Echo-Method", req.method().as_str())
         .header("X-Echo-Path", req.target())
         .header("X-Echo-Body-Length", &req.body().len().to_string())
-        .body(req.body())
+        // The request's own bytes, not a copy of them.
+        .body(req.shared_body())
         .build()
         .unwrap_or_else(|_| ResponseBuilder::empty_500().build().expect("plain 500"))
 }

@@ -20,7 +20,7 @@
 //! | to… | use |
 //! |---|---|
 //! | run a server | [`AIOServer::new`], [`AIOServer::builder`] → [`ServerBuilder`] (every limit and timeout, with its default), [`ServerHandle`] (shutdown, metrics) |
-//! | read a request | [`Request`]: method, path, query, headers, body ([`Request::body_reader`] for any size), cookies, and with features `router`/`json` the query pairs, forms and JSON |
+//! | read a request | [`Request`]: method, path, query, headers, body ([`Request::body_reader`] for any size, [`Request::shared_body`] to answer with it without a copy), cookies, and with features `router`/`json` the query pairs, forms and JSON |
 //! | answer | [`ResponseBuilder`] → [`Response`] (checked before it can reach the wire), [`Body`] (bytes, a file, a reader, a [channel](Body::channel)), [`SetCookie`], redirects, [`HttpError`] for `?` |
 //! | route | [`Router`] (feature `router`): patterns, 405/`Allow`, `HEAD`, `OPTIONS`, mounts, [`Next`] for code around routes |
 //! | serve files | [`Files`] (feature `files`): validators, conditionals, ranges, listings, precompressed siblings, strict containment |

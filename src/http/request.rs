@@ -1,6 +1,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
+use super::body::SharedBuf;
 use super::body_reader::Spooled;
 use super::route::{Level, RouteSlot};
 use super::{Headers, Method, Version};
@@ -21,6 +22,8 @@ use super::{Headers, Method, Version};
 /// [`body_len`](Self::body_len) work for every body; [`body`](Self::body)
 /// only for one in memory (it panics for a spooled one, which the server
 /// answers with 500), and [`try_body`](Self::try_body) says which it is.
+/// [`shared_body`](Self::shared_body) makes any body a response body
+/// without a copy.
 ///
 /// ```
 /// use std::io::Read;
@@ -73,8 +76,9 @@ pub struct Request {
     pub(crate) path_len: usize,
     pub(crate) version: Version,
     pub(crate) headers: Headers,
-    /// The body when it is in memory (empty when it is spooled).
-    pub(crate) body: Vec<u8>,
+    /// The body when it is in memory (empty when it is spooled); responses
+    /// may share it ([`shared_body`](Self::shared_body)).
+    pub(crate) body: SharedBuf,
     /// The body when it is in a temporary file.
     pub(crate) spooled: Option<Spooled>,
     pub(crate) peer_addr: SocketAddr,
@@ -117,7 +121,7 @@ impl Request {
             path_len: path_len(target),
             version: Version::Http11,
             headers: Headers::new(),
-            body: Vec::new(),
+            body: SharedBuf::default(),
             spooled: None,
             peer_addr: SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
             route: RouteSlot::default(),
@@ -148,7 +152,7 @@ impl Request {
     /// ```
     #[must_use]
     pub fn with_body(mut self, body: impl Into<Vec<u8>>) -> Request {
-        self.body = body.into();
+        self.body = SharedBuf::from_vec(body.into());
         self.spooled = None;
         self
     }
@@ -295,7 +299,7 @@ impl Request {
         if self.spooled.is_some() {
             spooled_body_panic();
         }
-        &self.body
+        self.body.as_slice()
     }
 
     /// The address of the client.

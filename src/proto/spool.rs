@@ -155,7 +155,7 @@ impl Spooling {
             None => spooling.insert(Spooling::start(spool, peer)?),
         };
         if !request.body.is_empty() {
-            if let Err(e) = current.writer.append(&request.body) {
+            if let Err(e) = current.writer.append(request.body.as_slice()) {
                 *spooling = None;
                 return Err(failed(peer, &e));
             }

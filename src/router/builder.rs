@@ -33,7 +33,7 @@ const BELOW: &str = "{*__below_mount}";
 ///
 /// let router = Router::builder()
 ///     .get("/", |_| ResponseBuilder::empty_200().body(b"home").build().unwrap())
-///     .post("/items", |req| ResponseBuilder::new().status(201).body(req.body()).build().unwrap())
+///     .post("/items", |req| ResponseBuilder::new().status(201).body(req.shared_body()).build().unwrap())
 ///     .route(Method::Other("PURGE".into()), "/cache", |_| ResponseBuilder::new().build().unwrap())
 ///     .build()
 ///     .unwrap();

@@ -5,11 +5,13 @@ use std::io::Read;
 use std::sync::{Arc, Mutex, PoisonError};
 
 mod channel;
+mod shared;
 mod source;
 
 #[allow(unused_imports)] // the server's notification type
 pub(crate) use channel::Notify;
 pub use channel::{BodySender, Disconnected, TrySendError};
+pub(crate) use shared::SharedBuf;
 pub(crate) use source::{Pulled, Source};
 
 use channel::ChannelReceiver;
@@ -94,6 +96,8 @@ pub struct Body(Repr);
 enum Repr {
     Static(&'static [u8]),
     Owned(Vec<u8>),
+    /// A request's body, shared with the request (`Request::shared_body`).
+    Shared(Arc<Vec<u8>>),
     /// `len` bytes of a file from `offset`, read by the server as the socket
     /// takes them (positioned reads: the file's cursor is not used).
     File {
@@ -129,6 +133,21 @@ impl Body {
     #[must_use]
     pub const fn empty() -> Body {
         Body(Repr::Static(&[]))
+    }
+
+    /// A request's in-memory body, shared with it (`Request::shared_body`).
+    pub(crate) fn shared(bytes: Arc<Vec<u8>>) -> Body {
+        Body(Repr::Shared(bytes))
+    }
+
+    /// A request's spooled body: all `len` bytes of its temporary file,
+    /// shared with the request (`Request::shared_body`).
+    pub(crate) fn spooled(file: Arc<File>, len: u64) -> Body {
+        Body(Repr::File {
+            file,
+            offset: 0,
+            len,
+        })
     }
 
     /// A body of bytes that live as long as the program; never copied.
@@ -249,6 +268,7 @@ impl Body {
         match &self.0 {
             Repr::Static(bytes) => Some(bytes.len() as u64),
             Repr::Owned(bytes) => Some(bytes.len() as u64),
+            Repr::Shared(bytes) => Some(bytes.len() as u64),
             Repr::File { len, .. } => Some(*len),
             Repr::Reader { len, .. } => *len,
             Repr::Channel { .. } => None,
@@ -265,7 +285,7 @@ impl Body {
     /// ```
     #[must_use]
     pub fn is_in_memory(&self) -> bool {
-        matches!(self.0, Repr::Static(_) | Repr::Owned(_))
+        matches!(self.0, Repr::Static(_) | Repr::Owned(_) | Repr::Shared(_))
     }
 
     /// The bytes of an in-memory body. **Empty for a file, a reader or a
@@ -283,6 +303,7 @@ impl Body {
         match &self.0 {
             Repr::Static(bytes) => bytes,
             Repr::Owned(bytes) => bytes,
+            Repr::Shared(bytes) => bytes,
             Repr::File { .. } | Repr::Reader { .. } | Repr::Channel { .. } => &[],
         }
     }
@@ -326,6 +347,7 @@ impl Body {
         match &self.0 {
             Repr::Static(bytes) => bytes.len(),
             Repr::Owned(bytes) => bytes.len(),
+            Repr::Shared(bytes) => bytes.len(),
             Repr::File { .. } | Repr::Reader { .. } | Repr::Channel { .. } => usize::MAX,
         }
     }
@@ -335,7 +357,7 @@ impl Body {
     /// already been taken for sending.
     pub(crate) fn take_source(self) -> Option<Source> {
         match self.0 {
-            Repr::Static(_) | Repr::Owned(_) => None,
+            Repr::Static(_) | Repr::Owned(_) | Repr::Shared(_) => None,
             Repr::File { file, offset, .. } => Some(Source::File { file, offset }),
             Repr::Reader { reader, .. } => take(&reader).map(Source::Reader),
             Repr::Channel { rx } => take(&rx).map(Source::Channel),
@@ -367,6 +389,9 @@ impl Body {
         match self.0 {
             Repr::Static(bytes) => bytes.to_vec(),
             Repr::Owned(bytes) => bytes,
+            Repr::Shared(bytes) => {
+                Arc::try_unwrap(bytes).unwrap_or_else(|bytes| bytes.as_ref().clone())
+            }
             Repr::File { .. } | Repr::Reader { .. } | Repr::Channel { .. } => Vec::new(),
         }
     }
@@ -425,7 +450,7 @@ impl fmt::Debug for Body {
             }
             Repr::Reader { len, .. } => return write!(f, "Body::reader({len:?} bytes)"),
             Repr::Channel { .. } => return f.write_str("Body::channel"),
-            Repr::Static(_) | Repr::Owned(_) => {}
+            Repr::Static(_) | Repr::Owned(_) | Repr::Shared(_) => {}
         }
         match std::str::from_utf8(self.as_bytes()) {
             Ok(text) => fmt::Debug::fmt(text, f),
@@ -523,7 +548,7 @@ impl Body {
             Repr::Channel { .. } => {
                 Err(std::io::Error::other("a channel body is not read in tests"))
             }
-            Repr::Static(_) | Repr::Owned(_) => Ok(self.as_bytes().to_vec()),
+            Repr::Static(_) | Repr::Owned(_) | Repr::Shared(_) => Ok(self.as_bytes().to_vec()),
         }
     }
 }

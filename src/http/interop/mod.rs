@@ -48,6 +48,7 @@ use std::net::SocketAddr;
 use ::http::header::{CONTENT_LENGTH, HeaderName, HeaderValue};
 use ::http::{HeaderMap, StatusCode};
 
+use super::body::SharedBuf;
 use super::{
     Body, BuildError, Headers, Method, Request, Response, ResponseBuilder, Version, path_len,
 };
@@ -223,7 +224,11 @@ impl TryFrom<Request> for ::http::Request<Vec<u8>> {
             Vec::new()
         };
         let uri = ::http::Uri::try_from(req.target).map_err(|_| ConvertError::InvalidTarget)?;
-        let body = if body.is_empty() { req.body } else { body };
+        let body = if body.is_empty() {
+            req.body.into_vec()
+        } else {
+            body
+        };
         http_request(
             &req.method,
             uri,
@@ -288,7 +293,7 @@ impl<B: Into<Vec<u8>>> TryFrom<::http::Request<B>> for Request {
         if let Some(peer_addr) = parts.extensions.get::<SocketAddr>() {
             out.peer_addr = *peer_addr;
         }
-        out.body = body.into();
+        out.body = SharedBuf::from_vec(body.into());
         Ok(out)
     }
 }

@@ -122,7 +122,7 @@ fn hello(_: &Request) -> Response {
 
 fn echo(req: &Request) -> Response {
     ResponseBuilder::empty_200()
-        .body(req.body())
+        .body(req.shared_body())
         .content_type("application/octet-stream")
         .build()
         .unwrap()
