@@ -1,0 +1,273 @@
+//! Reading: the input buffer, the request head (empty lines, the doubling
+//! re-check of a partial head) and the body, with the spool hand-off of a
+//! spooled body (see "Large bodies" in the module doc).
+
+use std::fs::File;
+use std::io;
+
+use super::{BufferPool, Conn, INITIAL_INPUT, MAX_EMPTY_LINES, Reading, SPOOL_INPUT};
+use crate::proto::Error;
+use crate::proto::decode::BodyDecoder;
+use crate::proto::encode::CONTINUE;
+use crate::proto::parse::{self, BodyLength, Head};
+use crate::proto::spool::{Spool, Spooling};
+
+impl Conn {
+    /// Whether the body being read goes to the spool (see `spool.rs`).
+    #[must_use]
+    pub(crate) fn spooling(&self) -> bool {
+        self.spooling.is_some()
+    }
+
+    /// The next bytes on the wire are raw body for the spool: a spooled
+    /// `Content-Length` body whose buffered bytes are all in the spool file
+    /// already, which the server may append the next bytes to itself
+    /// (`splice` from the socket, see `spool.rs`). The file and how many
+    /// bytes the body still has: the server moves at most that many, then
+    /// tells [`raw_body_moved`](Self::raw_body_moved).
+    #[must_use]
+    #[cfg_attr(not(all(feature = "splice", target_os = "linux")), allow(dead_code))]
+    pub(crate) fn raw_body(&self) -> Option<(&File, u64)> {
+        let Reading::Body {
+            decoder: BodyDecoder::Length(remaining),
+            ..
+        } = self.reading
+        else {
+            return None;
+        };
+        let bufs = self.bufs.as_ref()?;
+        if remaining == 0 || bufs.start < bufs.end || !self.wants_read() {
+            return None;
+        }
+        Some((self.spooling.as_ref()?.direct_file()?, remaining))
+    }
+
+    /// The server appended `n` body bytes to the file of
+    /// [`raw_body`](Self::raw_body) (at most the body's remaining length),
+    /// or failed to (the next [`process`](Self::process) answers 507).
+    #[cfg_attr(not(all(feature = "splice", target_os = "linux")), allow(dead_code))]
+    pub(crate) fn raw_body_moved(&mut self, result: &io::Result<u64>) {
+        let (
+            Reading::Body {
+                decoder: BodyDecoder::Length(remaining),
+                ..
+            },
+            Some(spooling),
+        ) = (&mut self.reading, &mut self.spooling)
+        else {
+            return;
+        };
+        spooling.appended_direct(result, self.peer);
+        if let Ok(n) = result {
+            debug_assert!(*n <= *remaining, "past the body's end");
+            *remaining = remaining.saturating_sub(*n);
+            if let Some(bufs) = &mut self.bufs {
+                bufs.tally.bytes_in += n;
+            }
+        }
+    }
+
+    /// Space to receive bytes into, or `None` when no input is wanted now or
+    /// the buffer is full at its limit (then [`process`](Self::process)
+    /// rejects the head as too large).
+    pub fn read_buf(&mut self, pool: &mut BufferPool) -> Option<&mut [u8]> {
+        if !self.wants_read() {
+            return None;
+        }
+        let mut max_input = self.limits.max_head_bytes.max(INITIAL_INPUT);
+        // Spool hand-off (uploadfast): a body on its way to the spool is
+        // read in larger pieces (fewer reads and file writes).
+        if self.spooling.is_some() {
+            max_input = max_input.max(SPOOL_INPUT);
+        }
+        let bufs = self.bufs.get_or_insert_with(|| pool.take());
+        if bufs.end == bufs.input.len() {
+            if bufs.start > 0 {
+                bufs.input.copy_within(bufs.start..bufs.end, 0);
+                bufs.end -= bufs.start;
+                bufs.start = 0;
+            } else if bufs.input.len() < max_input {
+                let len = (bufs.input.len() * 2).min(max_input);
+                bufs.input.resize(len, 0);
+            } else {
+                return None;
+            }
+        }
+        Some(&mut bufs.input[bufs.end..])
+    }
+
+    /// `n` bytes were received into the slice from [`read_buf`](Self::read_buf).
+    pub fn advance_read(&mut self, n: usize) {
+        if let Some(bufs) = &mut self.bufs {
+            bufs.tally.bytes_in += n as u64;
+            bufs.end = (bufs.end + n).min(bufs.input.len());
+        }
+    }
+
+    /// The client closed its side: answer what is complete, then close.
+    pub fn read_eof(&mut self) {
+        self.read_eof = true;
+    }
+
+    /// Parses a head if a complete one is buffered. Returns it when the
+    /// request is complete (no body); `Ok(None)` when more bytes are needed
+    /// or a body follows.
+    pub(super) fn read_head(&mut self, spool: Option<&dyn Spool>) -> Result<Option<Head>, Error> {
+        let bufs = self.bufs.as_mut().expect("buffers present");
+        // RFC 9112 §2.2: ignore empty lines before the request line (a few:
+        // a stream of them would otherwise keep the connection forever).
+        loop {
+            let n = match &bufs.input[bufs.start..bufs.end] {
+                [b'\r', b'\n', ..] => 2,
+                [b'\n', ..] => 1,
+                _ => break,
+            };
+            bufs.start += n;
+            self.empty_lines += 1;
+            if self.empty_lines > MAX_EMPTY_LINES {
+                return Err(Error::Malformed(httparse::Error::NewLine));
+            }
+        }
+        let avail = &bufs.input[bufs.start..bufs.end];
+        if avail.is_empty() || avail == b"\r" {
+            return Ok(None);
+        }
+        // Only the first `max_head_bytes` are ever parsed, so the answer (400
+        // for bytes httparse rejects, 431 for a head that does not end within
+        // the limit) does not depend on how the bytes were split into reads.
+        // Parse at once when the buffered head has doubled since the last try
+        // (at first, always: a complete head is found and parsed in one
+        // pass), else only once its end has arrived, the limit is reached or
+        // the input ended: a head trickling in byte by byte costs O(n) in
+        // all, and garbage is still refused early.
+        let max_head = self.limits.max_head_bytes;
+        let window = &avail[..avail.len().min(max_head)];
+        let try_now = window.len() >= self.next_check
+            || avail.len() >= max_head
+            || self.read_eof
+            || find_head_end(window, self.scanned);
+        let parsed = if try_now {
+            bufs.request.clear();
+            parse::parse_head(window, &self.limits, &mut bufs.request)?
+        } else {
+            None
+        };
+        let Some(head) = parsed else {
+            self.scanned = window.len().saturating_sub(3);
+            if try_now {
+                self.next_check = window.len() * 2;
+            }
+            if avail.len() >= max_head {
+                return Err(Error::HeadTooLarge);
+            }
+            return Ok(None);
+        };
+        bufs.request.peer_addr = self.peer;
+        bufs.request.tls.clone_from(&self.tls);
+        bufs.start += head.len;
+        self.scanned = 0;
+        self.next_check = 0;
+        self.empty_lines = 0;
+        self.requests += 1;
+        match BodyDecoder::new(head.body) {
+            None => Ok(Some(head)),
+            Some(decoder) => {
+                // A body known to go over the spool threshold gets its file
+                // now, so that failing to make one answers 507 before the
+                // client sends the body.
+                if let (Some(spool), BodyLength::Length(n)) = (spool, head.body) {
+                    if n > spool.threshold() {
+                        self.spooling = Some(Spooling::start(spool, self.peer)?);
+                    }
+                }
+                // RFC 9110 §10.1.1: the client may be waiting for 100 before
+                // sending the body; it is not needed once body bytes arrived.
+                if head.expect_continue && bufs.start == bufs.end {
+                    bufs.out.buf.extend_from_slice(CONTINUE);
+                    bufs.tally.answered(100);
+                }
+                self.reading = Reading::Body { decoder, head };
+                self.read_body(spool)
+            }
+        }
+    }
+
+    /// Decodes buffered body bytes (moving them to the spool if the body is
+    /// over its threshold); returns the head once the body is complete.
+    pub(super) fn read_body(&mut self, spool: Option<&dyn Spool>) -> Result<Option<Head>, Error> {
+        let bufs = self.bufs.as_mut().expect("buffers present");
+        let Reading::Body { decoder, head } = &mut self.reading else {
+            return Ok(None);
+        };
+        // Spool hand-off (uploadfast): a spooled Content-Length body goes
+        // from the input buffer to the spool file without a copy. (With no
+        // byte buffered, there is still a step to take when the server has
+        // appended the body's last bytes itself, or failed to: `raw_body`.)
+        if let (Some(current), BodyDecoder::Length(remaining)) = (&self.spooling, &mut *decoder) {
+            let avail = bufs.end - bufs.start;
+            if avail == 0 && *remaining > 0 && !current.direct_failed() {
+                return Ok(None);
+            }
+            let n = avail.min(usize::try_from(*remaining).unwrap_or(usize::MAX));
+            *remaining -= n as u64;
+            let done = *remaining == 0;
+            let bytes = &bufs.input[bufs.start..bufs.start + n];
+            bufs.start += n;
+            Spooling::append_raw(
+                &mut self.spooling,
+                bytes,
+                &mut bufs.request,
+                done,
+                self.peer,
+            )?;
+            if !done {
+                return Ok(None);
+            }
+            let head = *head;
+            self.reading = Reading::Head;
+            return Ok(Some(head));
+        }
+        if bufs.start == bufs.end {
+            return Ok(None);
+        }
+        let (used, done) = decoder.decode(
+            &bufs.input[bufs.start..bufs.end],
+            &mut bufs.request.body,
+            self.limits.max_body_bytes,
+        )?;
+        bufs.start += used;
+        if let Some(spool) = spool {
+            Spooling::step(
+                &mut self.spooling,
+                spool,
+                &mut bufs.request,
+                done,
+                self.peer,
+            )?;
+        }
+        if done {
+            let head = *head;
+            self.reading = Reading::Head;
+            Ok(Some(head))
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+/// Whether `buf` holds the end of a head: a line end followed by an empty
+/// line. Bytes before `from` are known not to hold it.
+fn find_head_end(buf: &[u8], from: usize) -> bool {
+    let mut i = from;
+    while let Some(pos) = buf[i..].iter().position(|&b| b == b'\n') {
+        let lf = i + pos;
+        // "\n\n" or "\n\r\n".
+        if (lf >= 1 && buf[lf - 1] == b'\n')
+            || (lf >= 2 && buf[lf - 1] == b'\r' && buf[lf - 2] == b'\n')
+        {
+            return true;
+        }
+        i = lf + 1;
+    }
+    false
+}
