@@ -232,7 +232,7 @@ impl Conn {
         }
         let (used, done) = decoder.decode(
             &bufs.input[bufs.start..bufs.end],
-            &mut bufs.request.body,
+            bufs.request.body.get_mut(),
             self.limits.max_body_bytes,
         )?;
         bufs.start += used;
