@@ -291,7 +291,7 @@ impl AIOServer {
     {
         #[cfg(feature = "tls")]
         let tls = match &b.tls {
-            Some(config) => Some(Arc::new(tls::TlsAcceptor::new(config.load()?))),
+            Some(config) => Some(Arc::new(tls::TlsAcceptor::new(config.load_configs()?))),
             None => None,
         };
         let local_addr = listener.local_addr()?;

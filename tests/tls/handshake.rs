@@ -288,3 +288,95 @@ fn sni_is_optional() {
     c.send(get("/ip"));
     assert_eq!(c.read_response().body_str(), "tls=true sni=- path=/ip");
 }
+
+/// A client trusting `cert` that offers `suites` in this order (rustls
+/// offers its provider's suites in the provider's order), TLS `versions`.
+fn client_offering(
+    cert: &crate::Cert,
+    suites: &[rustls::CipherSuite],
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> std::sync::Arc<rustls::ClientConfig> {
+    let mut provider = rustls::crypto::ring::default_provider();
+    provider.cipher_suites = suites
+        .iter()
+        .map(|want| {
+            *provider
+                .cipher_suites
+                .iter()
+                .find(|s| s.suite() == *want)
+                .expect("a ring suite")
+        })
+        .collect();
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert.der.clone()).unwrap();
+    let mut config = rustls::ClientConfig::builder_with_provider(provider.into())
+        .with_protocol_versions(versions)
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    std::sync::Arc::new(config)
+}
+
+#[test]
+fn the_server_order_of_suites_except_for_chacha_first_clients() {
+    use rustls::CipherSuite::{
+        TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 as ECDSA_AES128,
+        TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 as ECDSA_AES256,
+        TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 as ECDSA_CHACHA,
+        TLS13_AES_128_GCM_SHA256 as AES128, TLS13_AES_256_GCM_SHA384 as AES256,
+        TLS13_CHACHA20_POLY1305_SHA256 as CHACHA,
+    };
+    let cert = local_cert(); // rcgen's key: ECDSA P-256
+    let server = serve(AIOServer::builder().workers(1), &cert, tls_echo);
+    let tls13: &[&'static rustls::SupportedProtocolVersion] = &[&version::TLS13];
+    let tls12: &[&'static rustls::SupportedProtocolVersion] = &[&version::TLS12];
+    for (what, offered, versions, want) in [
+        (
+            "OpenSSL's order",
+            &[AES256, CHACHA, AES128][..],
+            tls13,
+            AES128,
+        ),
+        ("AES-256 first, no ChaCha", &[AES256, AES128], tls13, AES128),
+        (
+            "ChaCha first (no AES hardware)",
+            &[CHACHA, AES256, AES128],
+            tls13,
+            CHACHA,
+        ),
+        ("only AES-256", &[AES256], tls13, AES256),
+        (
+            "TLS 1.2, OpenSSL's order",
+            &[ECDSA_AES256, ECDSA_CHACHA, ECDSA_AES128],
+            tls12,
+            ECDSA_AES128,
+        ),
+        (
+            "TLS 1.2, ChaCha first",
+            &[ECDSA_CHACHA, ECDSA_AES128],
+            tls12,
+            ECDSA_CHACHA,
+        ),
+    ] {
+        let config = client_offering(&cert, offered, versions);
+        let mut kinds = Vec::new();
+        // Twice: the second connection resumes, with the same suite.
+        for _ in 0..2 {
+            let mut c = TlsClient::connect(server.addr, &config, "localhost");
+            c.send(get("/suite"));
+            assert_eq!(c.read_response().status, 200, "{what}");
+            let suite = c.tls.conn.negotiated_cipher_suite().map(|s| s.suite());
+            assert_eq!(suite, Some(want), "{what}");
+            kinds.push(c.tls.conn.handshake_kind());
+        }
+        assert_eq!(
+            kinds,
+            [
+                Some(rustls::HandshakeKind::Full),
+                Some(rustls::HandshakeKind::Resumed)
+            ],
+            "{what}"
+        );
+    }
+}

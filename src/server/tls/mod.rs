@@ -14,6 +14,7 @@
 //! |---|---|---|
 //! | TLS 1.3 and 1.2 only; a TLS 1.0 or 1.1 `ClientHello` | `protocol_version` alert, closed | `tls10_client_hello_is_refused` |
 //! | rustls's default suites: AEAD with forward secrecy only; a TLS 1.2 hello offering only RSA key exchange or CBC | `handshake_failure` alert, closed | `tls12_suites_without_forward_secrecy_or_aead_are_refused` |
+//! | the suite: the server's order, AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305 (`suites.rs` says why); a client listing ChaCha20-Poly1305 first (no AES hardware) gets its own order; a [`from_rustls`](TlsConfig::from_rustls) config as it is | AES-128-GCM for OpenSSL's order (AES-256 first), ChaCha20-Poly1305 for a client listing it first, the only suite offered when only one is | `the_server_order_of_suites_except_for_chacha_first_clients` |
 //! | ALPN: `http/1.1` when offered (also next to `h2`) | `http/1.1` selected | `alpn_prefers_http11` |
 //! | ALPN offering only protocols other than `http/1.1` (`h2`) | `no_application_protocol` alert, closed | `alpn_h2_only_is_refused` |
 //! | plain HTTP on the TLS port (first byte an ASCII letter) | plain-text `400`, closed | `plain_http_gets_400` |
@@ -47,6 +48,7 @@
 #[cfg(any(test, feature = "internals"))]
 mod pipe;
 mod stream;
+mod suites;
 #[cfg(test)]
 mod tests;
 
@@ -72,6 +74,7 @@ use rustls::sign::CertifiedKey;
 use rustls::{ServerConfig, version};
 
 use super::ServerHandle;
+use suites::Configs;
 
 /// TLS 1.2 sessions the server remembers for resumption by session ID
 /// (TLS 1.3 and most TLS 1.2 clients resume with tickets, which need no
@@ -88,7 +91,9 @@ const SESSION_CACHE_ENTRIES: usize = 512;
 /// (RSA) or SEC1 (EC) form.
 ///
 /// The defaults: TLS 1.3 and 1.2, rustls's default cipher suites (AEAD with
-/// forward secrecy), ALPN `http/1.1`, session resumption by tickets and a
+/// forward secrecy) in the server's order, AES-128-GCM first, except for a
+/// client that lists ChaCha20-Poly1305 first (one without AES hardware),
+/// which gets its own order; ALPN `http/1.1`, session resumption by tickets and a
 /// bounded cache of 512 TLS 1.2 sessions, no client certificates, no
 /// 0-RTT.
 ///
@@ -272,7 +277,9 @@ impl TlsConfig {
 
     /// Reads the certificates and keys now and builds the rustls
     /// configuration the server would use: what bind and
-    /// [`ServerHandle::reload_tls`] do, for a configuration check.
+    /// [`ServerHandle::reload_tls`] do, for a configuration check. (The
+    /// server also uses this configuration in the client's order of suites,
+    /// for a client that lists ChaCha20-Poly1305 first.)
     ///
     /// # Errors
     /// A file that cannot be read, holds no certificate or no key, a key
@@ -287,6 +294,13 @@ impl TlsConfig {
     /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
     /// ```
     pub fn load(&self) -> io::Result<Arc<ServerConfig>> {
+        self.load_configs()
+            .map(|configs| Arc::clone(configs.main()))
+    }
+
+    /// [`load`](Self::load), with the twin in the client's order of suites
+    /// that a client listing ChaCha20-Poly1305 first gets (`suites.rs`).
+    pub(crate) fn load_configs(&self) -> io::Result<Configs> {
         match &self.source {
             Source::Rustls { with_sni: true, .. } => Err(invalid_input(
                 "with_sni does not apply to a rustls ServerConfig: give it a resolver",
@@ -294,9 +308,9 @@ impl TlsConfig {
             Source::Rustls { config, .. } if config.max_early_data_size > 0 => Err(invalid_input(
                 "max_early_data_size must be 0: 0-RTT data is not supported",
             )),
-            Source::Rustls { config, .. } => Ok(Arc::clone(config)),
+            Source::Rustls { config, .. } => Ok(Configs::fixed(Arc::clone(config))),
             Source::Certs { default, by_name } => {
-                let provider = Arc::new(ring::default_provider());
+                let provider = Arc::new(suites::server_order(ring::default_provider()));
                 let mut resolver = Certs {
                     default: default.load(&provider)?,
                     by_name: HashMap::new(),
@@ -307,7 +321,7 @@ impl TlsConfig {
                     }
                     resolver.by_name.insert(name.clone(), pair.load(&provider)?);
                 }
-                server_config(provider, Arc::new(resolver))
+                server_config(provider, Arc::new(resolver)).map(Configs::with_chacha_rule)
             }
         }
     }
@@ -334,7 +348,7 @@ impl TlsConfig {
 fn server_config(
     provider: Arc<CryptoProvider>,
     resolver: Arc<dyn ResolvesServerCert>,
-) -> io::Result<Arc<ServerConfig>> {
+) -> io::Result<ServerConfig> {
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&version::TLS13, &version::TLS12])
         .map_err(tls_error)?
@@ -343,7 +357,7 @@ fn server_config(
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     config.session_storage = ServerSessionMemoryCache::new(SESSION_CACHE_ENTRIES);
     config.ticketer = ring::Ticketer::new().map_err(tls_error)?;
-    Ok(Arc::new(config))
+    Ok(config)
 }
 
 impl Pair {
@@ -428,22 +442,22 @@ impl ResolvesServerCert for Certs {
 /// started with.
 #[derive(Debug)]
 pub(crate) struct TlsAcceptor {
-    current: RwLock<Arc<ServerConfig>>,
+    current: RwLock<Arc<Configs>>,
 }
 
 impl TlsAcceptor {
-    pub(crate) fn new(config: Arc<ServerConfig>) -> TlsAcceptor {
+    pub(crate) fn new(configs: Configs) -> TlsAcceptor {
         TlsAcceptor {
-            current: RwLock::new(config),
+            current: RwLock::new(Arc::new(configs)),
         }
     }
 
-    pub(crate) fn config(&self) -> Arc<ServerConfig> {
+    pub(crate) fn configs(&self) -> Arc<Configs> {
         Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
     }
 
-    fn replace(&self, config: Arc<ServerConfig>) {
-        *self.current.write().unwrap_or_else(PoisonError::into_inner) = config;
+    fn replace(&self, configs: Configs) {
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(configs);
     }
 }
 
@@ -477,7 +491,7 @@ impl ServerHandle {
         let Some(acceptor) = &self.shared.tls else {
             return Err(invalid_input("the server was bound without TLS"));
         };
-        acceptor.replace(config.load()?);
+        acceptor.replace(config.load_configs()?);
         log::info!("TLS configuration reloaded");
         Ok(())
     }

@@ -9,8 +9,10 @@ use std::io::{self, IoSlice, Read, Write};
 use std::sync::Arc;
 
 use rustls::ServerConnection;
+use rustls::server::{AcceptedAlert, Acceptor};
 
 use super::TlsAcceptor;
+use super::suites::Configs;
 use crate::http::TlsInfo;
 
 /// Ciphertext one [`TlsStream::read`] may take from the socket beyond 32
@@ -25,6 +27,10 @@ const CIPHERTEXT_SLACK: usize = 256 * 1024;
 /// answered, so that closing does not reset the connection under the
 /// answer.
 const PLAIN_DISCARD: usize = 64 * 1024;
+/// Socket reads one [`TlsStream::read`] may make towards a `ClientHello`
+/// (rustls bounds the message at 64 KiB, and reads up to a record at a
+/// time); a safety net, not a limit a client meets.
+const HELLO_READS: usize = 64;
 
 /// The answer to plain HTTP sent to the TLS port (as nginx answers it), in
 /// plain text; the connection is closed after it.
@@ -65,6 +71,14 @@ enum State {
     /// read (on a worker, once per connection), so a reload applies to
     /// every handshake that starts after it.
     Fresh(Arc<TlsAcceptor>),
+    /// Reading the `ClientHello`, which picks the configuration (the
+    /// order of cipher suites: `suites.rs`); `sniffed` once the first byte
+    /// has been checked for plain HTTP.
+    Hello {
+        acceptor: Box<Acceptor>,
+        configs: Arc<Configs>,
+        sniffed: bool,
+    },
     /// A rustls connection; `sniffed` once the first byte has been checked
     /// for plain HTTP (before rustls processed it).
     Active {
@@ -80,6 +94,7 @@ impl<S> std::fmt::Debug for TlsStream<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let state = match self.state {
             State::Fresh(_) => "fresh",
+            State::Hello { .. } => "hello",
             State::Active { .. } if self.established => "established",
             State::Active { .. } => "handshaking",
             State::Done => "done",
@@ -111,7 +126,7 @@ impl<S: Read + Write> TlsStream<S> {
     /// targets and tests).
     #[cfg(any(test, feature = "internals"))]
     pub fn with_config(sock: S, config: Arc<rustls::ServerConfig>) -> TlsStream<S> {
-        TlsStream::new(sock, Arc::new(TlsAcceptor::new(config)))
+        TlsStream::new(sock, Arc::new(TlsAcceptor::new(Configs::fixed(config))))
     }
 
     /// The socket.
@@ -216,24 +231,29 @@ impl<S: Read + Write> TlsStream<S> {
     /// the socket's errors.
     pub fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if let State::Fresh(acceptor) = &self.state {
-            let tls = ServerConnection::new(acceptor.config())
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-            self.state = State::Active {
-                tls: Box::new(tls),
+            self.state = State::Hello {
+                acceptor: Box::default(),
+                configs: acceptor.configs(),
                 sniffed: false,
             };
         }
         if buf.is_empty() {
             return Ok(0);
         }
-        let mut filled = 0;
-        let mut ciphertext = 0;
         // The last socket read came back short: the socket is drained (as a
         // short read of plain TCP says), and the edge-triggered poller will
         // report the next bytes, so reading it again would only return
         // `WouldBlock` (a system call per request). Not once the peer's FIN
         // was reported: it may be next, with no event left to report it.
         let mut drained = false;
+        if matches!(self.state, State::Hello { .. }) {
+            match self.accept_hello()? {
+                Hello::Made { drained: short } => drained = short,
+                Hello::Ended => return Ok(0),
+            }
+        }
+        let mut filled = 0;
+        let mut ciphertext = 0;
         loop {
             let State::Active { tls, .. } = &mut self.state else {
                 return Ok(filled);
@@ -347,6 +367,81 @@ impl<S: Read + Write> TlsStream<S> {
         tls.writer().write_vectored(bufs)
     }
 
+    /// Reads towards the `ClientHello`; once it is in, makes the rustls
+    /// connection with the configuration it picks.
+    ///
+    /// # Errors
+    /// `WouldBlock` until the `ClientHello` is in; `InvalidData` when it is
+    /// refused (its alert is sent first, best effort) or never ends; the
+    /// socket's errors.
+    fn accept_hello(&mut self) -> io::Result<Hello> {
+        for _ in 0..HELLO_READS {
+            let State::Hello {
+                acceptor,
+                configs,
+                sniffed,
+            } = &mut self.state
+            else {
+                return Ok(Hello::Made { drained: false });
+            };
+            let mut first = None;
+            let mut source = Sniff {
+                sock: &mut self.sock,
+                first: (!*sniffed).then_some(&mut first),
+                short: false,
+            };
+            let drained = match acceptor.read_tls(&mut source) {
+                Ok(0) => {
+                    self.eof = true;
+                    self.state = State::Done;
+                    return Ok(Hello::Ended);
+                }
+                Ok(_) => source.short && !self.peer_closed,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if let Some(byte) = first {
+                *sniffed = true;
+                if byte.is_ascii_alphabetic() {
+                    self.refuse_plain_http();
+                    return Ok(Hello::Ended);
+                }
+            }
+            match acceptor.accept() {
+                Ok(None) if drained => return Err(io::ErrorKind::WouldBlock.into()),
+                Ok(None) => {}
+                Ok(Some(accepted)) => {
+                    let config = configs.for_hello(&accepted.client_hello());
+                    return match accepted.into_connection(config) {
+                        Ok(tls) => {
+                            self.state = State::Active {
+                                tls: Box::new(tls),
+                                sniffed: true,
+                            };
+                            Ok(Hello::Made { drained })
+                        }
+                        Err((e, alert)) => Err(self.refuse_hello(&e, alert)),
+                    };
+                }
+                Err((e, alert)) => return Err(self.refuse_hello(&e, alert)),
+            }
+        }
+        self.state = State::Done;
+        Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "a ClientHello that does not end",
+        ))
+    }
+
+    /// A `ClientHello` rustls refused: sends its alert (best effort) and
+    /// ends the connection.
+    fn refuse_hello(&mut self, e: &rustls::Error, mut alert: AcceptedAlert) -> io::Error {
+        log::debug!("TLS: {e}");
+        let _ = alert.write(&mut self.sock);
+        self.state = State::Done;
+        io::Error::new(io::ErrorKind::InvalidData, e.clone())
+    }
+
     /// Plain HTTP on the TLS port: answers [`PLAIN_HTTP_400`] in plain text,
     /// drops what the client sent (bounded), and ends the connection.
     fn refuse_plain_http(&mut self) {
@@ -363,6 +458,15 @@ impl<S: Read + Write> TlsStream<S> {
             }
         }
     }
+}
+
+/// What reading towards the `ClientHello` came to.
+enum Hello {
+    /// The rustls connection is made; `drained`: the last socket read came
+    /// back short.
+    Made { drained: bool },
+    /// The input ended, or plain HTTP was answered: `read` returns `Ok(0)`.
+    Ended,
 }
 
 /// The socket as rustls reads it, noting the first byte of the first read
