@@ -213,7 +213,7 @@ fi
 
 mkdir -p "$RAW_DIR"
 # The idle steps' TSVs of an earlier run must not be read as this one's.
-rm -f "$RAW_DIR/idle.tsv" "$RAW_DIR/tls_idle.tsv"
+rm -f "$RAW_DIR/idle.tsv" "$RAW_DIR/tls_idle.tsv" "$RAW_DIR"/suite_*.txt
 
 # ---------------------------------------------------------------- build
 build_peer() { # build_peer NAME: build (or install) a peer
@@ -415,6 +415,12 @@ run_one() { # run_one SCENARIO SERVER ROUND
         return 0
     fi
     sleep 0.2
+    # The suite each TLS server picks for OpenSSL's default offer (wrk's),
+    # from one handshake of its own before its first run.
+    if is_tls_scenario "$sc" && [[ ! -s "$RAW_DIR/suite_$s.txt" ]]; then
+        timeout 5 openssl s_client -connect "127.0.0.1:$port" </dev/null 2>/dev/null \
+            | awk '/Cipher is/ {print $NF; exit}' >"$RAW_DIR/suite_$s.txt" || true
+    fi
     args=$(wrk_args "$sc" "$port")
     t0=$(proc_ticks "$SERVER_PID")
     c0=$(cpu_jiffies)
@@ -657,6 +663,11 @@ out "- host: $(uname -srm), $NCPU CPUs ($(awk -F': ' '/^model name/ {print $2; e
 out "- rustc: $(rustc --version 2>/dev/null || echo unknown); wrk: $(wrk -v 2>&1 | head -n1 | awk '{print $1, $2}')"
 if ((NEED_TLS)); then
     out "- tls: self-signed ECDSA P-256 certificate; wrk's TLS is the system OpenSSL ($(openssl version 2>/dev/null | awk '{print $1, $2}')), which resumes TLS 1.3 sessions on reconnect"
+    suites=""
+    for s in $TLS_SERVERS; do
+        [[ -s "$RAW_DIR/suite_$s.txt" ]] && suites+="${suites:+, }$s $(cat "$RAW_DIR/suite_$s.txt")"
+    done
+    [[ -z "$suites" ]] || out "- tls suite each server picks for OpenSSL's default offer (AES-256-GCM listed first): $suites"
 fi
 out "- main repo commit: $(git -C "$BENCH_DIR/.." rev-parse --short HEAD 2>/dev/null || echo none)"
 out "- background CPU load before the runs (1 s sample): ${BACKGROUND:-unknown}"
