@@ -389,9 +389,7 @@ impl Body {
         match self.0 {
             Repr::Static(bytes) => bytes.to_vec(),
             Repr::Owned(bytes) => bytes,
-            Repr::Shared(bytes) => {
-                Arc::try_unwrap(bytes).unwrap_or_else(|bytes| bytes.as_ref().clone())
-            }
+            Repr::Shared(bytes) => Arc::unwrap_or_clone(bytes),
             Repr::File { .. } | Repr::Reader { .. } | Repr::Channel { .. } => Vec::new(),
         }
     }

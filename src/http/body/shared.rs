@@ -96,10 +96,7 @@ impl SharedBuf {
     /// The bytes as a `Vec`: moved out when nothing else shares them.
     #[cfg_attr(not(feature = "http"), allow(dead_code))] // for `interop`
     pub(crate) fn into_vec(self) -> Vec<u8> {
-        match self.0 {
-            None => Vec::new(),
-            Some(arc) => Arc::try_unwrap(arc).unwrap_or_else(|arc| arc.as_ref().clone()),
-        }
+        self.0.map_or_else(Vec::new, Arc::unwrap_or_clone)
     }
 }
 
