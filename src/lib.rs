@@ -44,7 +44,7 @@
 //! | `json` | no | [`Request::json`], [`ResponseBuilder::json`] (serde, serde_json) |
 //! | `http` | no | conversions to and from the `http` crate's types |
 //! | `files` | no | [`Files`], and `sendfile` for file bodies on Linux (mime_guess, rustix) |
-//! | `splice` | no | spooled uploads move socket → file by `splice(2)` on Linux over plain TCP, one copy fewer (rustix) |
+//! | `splice` | no | spooled uploads move socket → file by `splice(2)` on Linux over plain TCP, one copy fewer, and `persist_body` links them into place (rustix) |
 //! | `tls` | no | HTTPS through rustls (ring) |
 //! | `systemd` | no | [`listener_from_systemd`] (listenfd) |
 //! | `internals` | no | the sans-IO protocol layer, for fuzzing and benches; not a stable API |

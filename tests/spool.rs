@@ -316,3 +316,72 @@ fn fast_uploader_shares_its_worker() {
     sender.join().unwrap();
     drop(uploader);
 }
+
+/// `persist_body` keeps an upload under a name the handler picks: the
+/// bytes are the body's, whether it came with `Content-Length` (on the
+/// splice path) or chunked, spooled or in memory; a name already taken is
+/// refused. On Linux (with `splice`, as the tests build) a spooled body is
+/// linked, not copied: two persists are two names of one inode.
+#[test]
+fn uploads_persist_under_the_handlers_name() {
+    let dir = SpoolDir::new("persist-spool");
+    let keep = SpoolDir::new("persist-keep");
+    let into = keep.0.clone();
+    let server = TestServer::with(builder(&dir.0), move |req: &Request| {
+        let name = req.path().trim_start_matches("/up/");
+        let first = req.persist_body(into.join(name));
+        let second = req.persist_body(into.join(format!("{name}.again")));
+        match (first, second) {
+            (Ok(a), Ok(b)) => ResponseBuilder::empty_200()
+                .body(format!("{a} {b} {}", req.is_spooled()))
+                .build()
+                .unwrap(),
+            (Err(e), _) | (_, Err(e)) => ResponseBuilder::new()
+                .status(409)
+                .body(format!("{:?}", e.kind()))
+                .build()
+                .unwrap(),
+        }
+    });
+    let mut client = server.connect();
+    let cases = [
+        ("big", 3 << 20, false),
+        ("chunked", 1 << 20, true),
+        ("small", 1000, false),
+    ];
+    for (name, len, chunks) in cases {
+        let body = pattern(len);
+        let target = format!("/up/{name}");
+        if chunks {
+            let mut request = chunked(&body, 60_000);
+            request.splice(..b"POST /up".len(), format!("POST {target}").into_bytes());
+            client.send(request);
+        } else {
+            client.send(post_head(len, "").replace("/up", &target));
+            client.send(&body);
+        }
+        let resp = client.read_response();
+        let spooled = len > 64 * 1024;
+        assert_eq!(resp.body_str(), format!("{len} {len} {spooled}"), "{name}");
+        for file in [name.to_string(), format!("{name}.again")] {
+            assert!(std::fs::read(keep.0.join(&file)).unwrap() == body, "{file}");
+        }
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let a = std::fs::metadata(keep.0.join(name)).unwrap();
+            let b = std::fs::metadata(keep.0.join(format!("{name}.again"))).unwrap();
+            let linked = (a.ino(), a.nlink()) == (b.ino(), 2);
+            assert_eq!(linked, spooled, "{name}: linked if and only if spooled");
+            assert_eq!(a.mode() & 0o777, 0o600, "{name}");
+        }
+    }
+    // A name that is taken: refused, the file left as it was.
+    std::fs::write(keep.0.join("taken"), "theirs").unwrap();
+    client.send(post_head(5, "").replace("/up", "/up/taken"));
+    client.send("mine!");
+    let resp = client.read_response();
+    assert_eq!((resp.status, resp.body_str()), (409, "AlreadyExists"));
+    assert_eq!(std::fs::read(keep.0.join("taken")).unwrap(), b"theirs");
+    assert_eq!(dir.entries(), 0, "the spool never names a file");
+}

@@ -2,8 +2,9 @@
 //! [`Request`] methods that work for every body, and [`BodyReader`], which
 //! reads a body the same way wherever it is.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom};
+use std::path::Path;
 use std::sync::Arc;
 
 use super::body::SharedBuf;
@@ -20,6 +21,11 @@ pub(crate) struct Spooled {
     /// file's own position, so readers do not disturb each other.
     file: Arc<File>,
     len: u64,
+    /// Made by the server's spool ([`Request::set_spooled`]), not given by
+    /// [`Request::with_body_file`]: only such a file is ever linked (which
+    /// takes `splice` on Linux; elsewhere nothing reads this).
+    #[cfg_attr(not(all(feature = "splice", target_os = "linux")), allow(dead_code))]
+    from_spool: bool,
 }
 
 impl Spooled {
@@ -27,11 +33,41 @@ impl Spooled {
         Spooled {
             file: Arc::new(file),
             len,
+            from_spool: false,
         }
     }
 
     pub(crate) fn len(&self) -> u64 {
         self.len
+    }
+
+    /// Links the file to `path` if it is the spool's (made with
+    /// `O_TMPFILE`, exactly the body's bytes); `false` if it cannot be
+    /// linked there, for any reason: the caller copies it instead, and
+    /// meets the reason again if it is about `path`.
+    #[cfg(all(feature = "splice", target_os = "linux"))]
+    fn link_to(&self, path: &Path) -> bool {
+        use std::os::fd::AsRawFd;
+        let whole = self
+            .file
+            .metadata()
+            .is_ok_and(|meta| meta.len() == self.len);
+        if !self.from_spool || !whole {
+            return false;
+        }
+        // open(2) on O_TMPFILE: `linkat` of the descriptor's /proc link,
+        // following it, needs no privilege (`AT_EMPTY_PATH` would). A file
+        // that had a name and was unlinked is refused (ENOENT).
+        let fd = format!("/proc/self/fd/{}", self.file.as_raw_fd());
+        let cwd = rustix::fs::CWD;
+        rustix::fs::linkat(
+            cwd,
+            fd.as_str(),
+            cwd,
+            path,
+            rustix::fs::AtFlags::SYMLINK_FOLLOW,
+        )
+        .is_ok()
     }
 }
 
@@ -248,6 +284,67 @@ impl Request {
         }
     }
 
+    /// Saves the body as a new file at `path`, in memory or spooled alike,
+    /// and returns its length: for an upload to keep (PHP's
+    /// `move_uploaded_file`, Django's `TemporaryUploadedFile`).
+    ///
+    /// A spooled body is not copied where it can be linked: with the
+    /// `splice` feature on Linux the server makes its spool files with
+    /// `O_TMPFILE`, and such a file is linked to `path` (`linkat`), which
+    /// costs the same for a gigabyte as for a byte. Else (`path` on another
+    /// file system than [`spool_dir`](crate::ServerBuilder::spool_dir), no
+    /// `O_TMPFILE`, no `/proc`, or a body in memory) the bytes are copied.
+    /// A body given by [`with_body_file`](Self::with_body_file) is always
+    /// copied: its file is the caller's.
+    ///
+    /// The file is made new, with mode 0600 on Unix: an existing `path` is
+    /// an error ([`io::ErrorKind::AlreadyExists`]) and is left as it was. To
+    /// replace a file, persist to a new name beside it and
+    /// [`rename`](std::fs::rename) it over. The file is not synced to disk
+    /// ([`File::sync_all`] does that). Persisting the same body twice makes
+    /// two files (or two links of one).
+    ///
+    /// # Errors
+    /// `path` exists, or cannot be created or written; a copy that fails
+    /// halfway removes what it wrote.
+    ///
+    /// ```
+    /// use mini_async_http::{Method, Request};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("doc-persist-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let req = Request::new(Method::Put, "/upload").with_body("kept");
+    /// assert_eq!(req.persist_body(dir.join("upload.bin")).unwrap(), 4);
+    /// assert_eq!(std::fs::read(dir.join("upload.bin")).unwrap(), b"kept");
+    /// // The name is taken now.
+    /// let again = req.persist_body(dir.join("upload.bin")).unwrap_err();
+    /// assert_eq!(again.kind(), std::io::ErrorKind::AlreadyExists);
+    /// std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    pub fn persist_body(&self, path: impl AsRef<Path>) -> io::Result<u64> {
+        let path = path.as_ref();
+        #[cfg(all(feature = "splice", target_os = "linux"))]
+        if let Some(spooled) = &self.spooled {
+            if spooled.link_to(path) {
+                return Ok(spooled.len);
+            }
+        }
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(path)?;
+        match io::copy(&mut self.body_reader(), &mut file) {
+            Ok(n) => Ok(n),
+            Err(e) => {
+                drop(file);
+                // Ours: `create_new` made it.
+                let _ = std::fs::remove_file(path);
+                Err(e)
+            }
+        }
+    }
+
     /// Whether the body was spooled to a temporary file, being longer than
     /// the server's [`spool_threshold`](crate::ServerBuilder::spool_threshold).
     ///
@@ -263,7 +360,10 @@ impl Request {
     /// Makes the request's body a spooled one of `len` bytes in `file`.
     pub(crate) fn set_spooled(&mut self, file: File, len: u64) {
         self.body.clear();
-        self.spooled = Some(Spooled::new(file, len));
+        self.spooled = Some(Spooled {
+            from_spool: true,
+            ..Spooled::new(file, len)
+        });
     }
 }
 
@@ -446,5 +546,64 @@ pub(crate) mod tests {
         let mut buf = [0; 7];
         assert_eq!(read_at(&file, &mut buf, offset).unwrap(), 7);
         assert_eq!(&buf, b"spooled");
+    }
+
+    fn persist_dir(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "mini_async_http-persist-{name}-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn persist_copies_a_body_in_memory_or_given_and_never_replaces_a_file() {
+        let dir = persist_dir("copy");
+        let req = Request::new(Method::Post, "/").with_body("in memory");
+        assert_eq!(req.persist_body(dir.join("a")).unwrap(), 9);
+        assert_eq!(std::fs::read(dir.join("a")).unwrap(), b"in memory");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join("a"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // An existing file is left alone.
+        std::fs::write(dir.join("b"), "theirs").unwrap();
+        let err = req.persist_body(dir.join("b")).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(dir.join("b")).unwrap(), b"theirs");
+        // A file the caller gave is copied, never linked.
+        let given = Request::new(Method::Post, "/")
+            .with_body_file(unnamed_file("persist", b"given"))
+            .unwrap();
+        assert_eq!(given.persist_body(dir.join("c")).unwrap(), 5);
+        assert_eq!(std::fs::read(dir.join("c")).unwrap(), b"given");
+        // An empty body makes an empty file.
+        Request::new(Method::Post, "/")
+            .persist_body(dir.join("d"))
+            .unwrap();
+        assert_eq!(std::fs::read(dir.join("d")).unwrap(), b"");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_copy_that_fails_removes_what_it_wrote() {
+        let dir = persist_dir("short");
+        // The body says 5 bytes, the file has 3: reading it fails.
+        let mut req = Request::new(Method::Post, "/");
+        req.spooled = Some(Spooled::new(unnamed_file("persist", b"abc"), 5));
+        let err = req.persist_body(dir.join("a")).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        assert!(!dir.join("a").exists(), "the partial copy is removed");
+        // A missing directory is the error of `path`.
+        let err = req.persist_body(dir.join("no/such/dir")).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -3,17 +3,22 @@
 //! temporary files in [`spool_dir`](super::ServerBuilder::spool_dir),
 //! written by the worker that decodes them.
 //!
-//! A file is created with a random name and `O_EXCL` (`create_new`: an
-//! existing name or a planted symlink makes it fail, and another name is
-//! tried), mode 0600, and unlinked at once: from then on it is only an open
-//! descriptor, so it disappears when the request ends, however it ends,
-//! even if the process is killed. Only between the create and the unlink,
-//! two system calls, could a crash leave a file behind.
+//! With the `splice` feature on Linux a file is made with `O_TMPFILE`: it
+//! never has a name, mode 0600, and [`Request::persist_body`] can later
+//! link it into place (`linkat`) instead of copying it. Where the file
+//! system has no `O_TMPFILE` (and without the feature), a file is created
+//! with a random name and `O_EXCL` (`create_new`: an existing name or a
+//! planted symlink makes it fail, and another name is tried), mode 0600,
+//! and unlinked at once: from then on it is only an open descriptor, so it
+//! disappears when the request ends, however it ends, even if the process
+//! is killed. Only between the create and the unlink, two system calls,
+//! could a crash leave a file behind.
 //!
-//! Std only, no `tempfile` crate: its gain here would be `O_TMPFILE` on
-//! Linux (no name at all, not even for those two calls), for several
-//! dependencies in every build of a server that needs none of them for
-//! "hello world".
+//! No `tempfile` crate: it would bring several dependencies into every
+//! build of a server that needs none of them for "hello world"; the
+//! `O_TMPFILE` call is rustix's, which `splice` brings anyway.
+//!
+//! [`Request::persist_body`]: crate::Request::persist_body
 
 use std::fs::{self, File, OpenOptions};
 use std::hash::{BuildHasher, Hasher};
@@ -67,8 +72,34 @@ impl SpoolWriter for TempFile {
     }
 }
 
-/// A new file in `dir`, open for reading and writing, already unlinked.
+/// A new file in `dir`, open for reading and writing, with no name.
 fn create_unnamed(dir: &Path) -> io::Result<File> {
+    #[cfg(all(feature = "splice", target_os = "linux"))]
+    {
+        use rustix::fs::{CWD, Mode, OFlags};
+        use rustix::io::Errno;
+        let flags = OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC;
+        match rustix::fs::openat(CWD, dir, flags, Mode::from_raw_mode(0o600)) {
+            Ok(fd) => return Ok(File::from(fd)),
+            // open(2): the file system has no O_TMPFILE (EOPNOTSUPP), or
+            // the kernel none at all (EISDIR, EINVAL): a name, unlinked.
+            Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL) => {}
+            Err(e) => return Err(dir_error(dir, &e.into())),
+        }
+    }
+    create_and_unlink(dir)
+}
+
+/// `e`, saying which directory the spool file could not be made in.
+fn dir_error(dir: &Path, e: &io::Error) -> io::Error {
+    io::Error::new(
+        e.kind(),
+        format!("cannot create a spool file in {}: {e}", dir.display()),
+    )
+}
+
+/// A new file in `dir` with a random name, unlinked at once.
+fn create_and_unlink(dir: &Path) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.read(true).write(true).create_new(true);
     #[cfg(unix)]
@@ -84,12 +115,7 @@ fn create_unnamed(dir: &Path) -> io::Result<File> {
                 return Ok(file);
             }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-            Err(e) => {
-                return Err(io::Error::new(
-                    e.kind(),
-                    format!("cannot create a spool file in {}: {e}", dir.display()),
-                ));
-            }
+            Err(e) => return Err(dir_error(dir, &e)),
         }
     }
     Err(io::Error::new(
@@ -172,5 +198,43 @@ mod tests {
         let mut writer: Box<dyn SpoolWriter> = Box::new(TempFile(full));
         let err = writer.append(&[0; 4096]).unwrap_err();
         assert_eq!(err.raw_os_error(), Some(28), "ENOSPC: {err}");
+    }
+
+    /// With `splice` on Linux a spool file is made with `O_TMPFILE`, so that
+    /// `Request::persist_body` links it: two persists of one body are two
+    /// names of one inode, which stays once the spool's descriptor is closed.
+    #[cfg(all(feature = "splice", target_os = "linux"))]
+    #[test]
+    fn a_spooled_body_is_persisted_by_a_link_not_a_copy() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = test_dir("persist");
+        let spool = TempSpool::new(dir.clone(), 10);
+        let mut writer = spool.create().unwrap();
+        writer.append(b"a spooled body").unwrap();
+        let file = writer.finish().unwrap();
+        assert_eq!(file.metadata().unwrap().nlink(), 0, "no name");
+        let mut req = crate::Request::new(crate::Method::Put, "/");
+        req.set_spooled(file, 14);
+        assert_eq!(req.persist_body(dir.join("a")).unwrap(), 14);
+        assert_eq!(req.persist_body(dir.join("b")).unwrap(), 14);
+        drop(req);
+        let (a, b) = (
+            fs::metadata(dir.join("a")).unwrap(),
+            fs::metadata(dir.join("b")).unwrap(),
+        );
+        assert_eq!((a.ino(), a.nlink()), (b.ino(), 2), "one inode, two names");
+        assert_eq!(a.mode() & 0o777, 0o600);
+        assert_eq!(fs::read(dir.join("a")).unwrap(), b"a spooled body");
+        // The fallback (a name, unlinked) cannot be linked: it is copied.
+        let mut old = create_and_unlink(&dir).unwrap();
+        old.write_all(b"copied").unwrap();
+        let mut req = crate::Request::new(crate::Method::Put, "/");
+        req.set_spooled(old, 6);
+        assert_eq!(req.persist_body(dir.join("c")).unwrap(), 6);
+        drop(req);
+        let c = fs::metadata(dir.join("c")).unwrap();
+        assert_eq!(c.nlink(), 1);
+        assert_eq!(fs::read(dir.join("c")).unwrap(), b"copied");
+        fs::remove_dir_all(&dir).unwrap();
     }
 }

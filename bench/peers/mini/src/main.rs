@@ -9,7 +9,9 @@
 //! With `BENCH_FILES=DIR`, other GET paths are served from DIR by `Files`
 //! (the kit's file scenarios); `POST /upload` reads its body (spooled to a
 //! temporary file past 1 MiB) through `body_reader` and answers the byte
-//! count (bench/upload1g.sh, with `MINI_MAX_BODY` raising the body limit).
+//! count (bench/upload1g.sh, with `MINI_MAX_BODY` raising the body limit),
+//! or, with `MINI_UPLOAD_DIR` set, keeps it there (`persist_body`, a new
+//! name per upload) and answers its length.
 //!
 //! With `tls` among the arguments (or `MINI_TLS=1`; compare.sh's
 //! `mini_tls`), it serves HTTPS only, with the PEM certificate and key in
@@ -142,6 +144,19 @@ fn plain(req: &Request) -> Response {
 #[cold]
 fn other(req: &Request) -> Response {
     if req.method() == &Method::Post && req.path() == "/upload" {
+        if let Some(dir) = std::env::var_os("MINI_UPLOAD_DIR") {
+            static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let path =
+                std::path::Path::new(&dir).join(format!("upload-{}-{n}", std::process::id()));
+            return match req.persist_body(path) {
+                Ok(len) => ResponseBuilder::empty_200()
+                    .body(len.to_string())
+                    .build()
+                    .unwrap(),
+                Err(_) => ResponseBuilder::empty_500().build().unwrap(),
+            };
+        }
         let mut reader = req.body_reader();
         let mut buf = vec![0; 256 * 1024];
         let mut total = 0u64;
