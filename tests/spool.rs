@@ -385,3 +385,32 @@ fn uploads_persist_under_the_handlers_name() {
     assert_eq!(std::fs::read(keep.0.join("taken")).unwrap(), b"theirs");
     assert_eq!(dir.entries(), 0, "the spool never names a file");
 }
+
+/// The same through a client crate (ureq, `Content-Length` framing): a
+/// 2 MiB upload is kept byte for byte.
+#[test]
+fn an_upload_from_ureq_is_kept() {
+    let dir = SpoolDir::new("persist-ureq-spool");
+    let keep = SpoolDir::new("persist-ureq-keep");
+    let into = keep.0.join("kept.bin");
+    let server = TestServer::with(builder(&dir.0), move |req: &Request| {
+        let len = req.persist_body(&into).unwrap();
+        ResponseBuilder::new()
+            .status(201)
+            .body(len.to_string())
+            .build()
+            .unwrap()
+    });
+    let body = pattern(2 << 20);
+    let agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .new_agent();
+    let mut resp = agent.put(server.url("/up")).send(&body[..]).unwrap();
+    assert_eq!(resp.status(), 201);
+    assert_eq!(
+        resp.body_mut().read_to_string().unwrap(),
+        (2 << 20).to_string()
+    );
+    assert!(std::fs::read(keep.0.join("kept.bin")).unwrap() == body);
+}
