@@ -3,6 +3,11 @@
 #
 #   bench/server_profile.sh BINARY [SCENARIO] [SECONDS]
 #   bench/server_profile.sh bench/peers/mini/target/release/peer_mini pipe16
+#   SERVER_ARGS=tls bench/server_profile.sh bench/peers/mini/target/tls/release/peer_mini tls_ka64
+#
+# The TLS scenarios (tls_ka64, tls_new) need a peer that serves HTTPS
+# (SERVER_ARGS are passed after PORT THREADS: `tls` for peer_mini) and the
+# certificate in BENCH_TLS_CERT / BENCH_TLS_KEY, as bench/compare.sh makes.
 #
 # Starts BINARY (a peer: `BINARY PORT THREADS`) pinned to CPU 0 with one
 # worker, loads it with wrk pinned to CPU 1 as bench/compare.sh does, and
@@ -36,6 +41,8 @@ case "$SC" in
     close) ARGS="-c64 -s $WRK_DIR/close.lua http://127.0.0.1:$PORT/" ;;
     post4k) ARGS="-c64 -s $WRK_DIR/post4k.lua http://127.0.0.1:$PORT/echo" ;;
     post64k) ARGS="-c16 -s $WRK_DIR/post64k.lua http://127.0.0.1:$PORT/echo" ;;
+    tls_ka64) ARGS="-c64 https://127.0.0.1:$PORT/" SCHEME=https ;;
+    tls_new) ARGS="-c64 -s $WRK_DIR/close.lua https://127.0.0.1:$PORT/" SCHEME=https ;;
     *) echo "unknown scenario $SC" >&2; exit 1 ;;
 esac
 
@@ -48,10 +55,11 @@ cleanup() {
 trap cleanup EXIT
 ulimit -n 20000 2>/dev/null || true
 
-taskset -c 0 "$BIN" "$PORT" 1 >"$TMP/server.log" 2>&1 &
+# shellcheck disable=SC2086
+taskset -c 0 "$BIN" "$PORT" 1 ${SERVER_ARGS:-} >"$TMP/server.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 100); do # <= 10 s
-    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$PORT/" && break
+    curl -sk -o /dev/null --max-time 1 "${SCHEME:-http}://127.0.0.1:$PORT/" && break
     sleep 0.1
 done
 perf record -q -g -F 4000 -C 0 -o "$TMP/perf.data" -- sleep $((D - 1)) >/dev/null 2>&1 &
