@@ -50,7 +50,7 @@ use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering, fence};
 use std::thread::JoinHandle;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 #[cfg(all(feature = "splice", target_os = "linux"))]
 use transfer::splice_in;
 use transfer::{ReadOutcome, linger, read_in, write_out};
@@ -239,8 +239,9 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
         let keep_alive_timeout = Some(self.settings.idle_timeout.as_secs()).filter(|&s| s > 0);
         // The second the stamp's date was last brought up to (read before
         // the date, so never later than it): within it, a job reads the
-        // clock once and neither copies nor compares a date.
-        let mut stamp_secs = unix_secs();
+        // clock once, compares it with the second's bounds (no subtraction)
+        // and neither copies nor compares a date.
+        let mut second = Second::now();
         let mut stamp = Stamp::new(&http_date(), keep_alive_timeout);
         let spool = TempSpool::new(
             self.settings
@@ -259,10 +260,9 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
             stats.job_started();
             conn.progress = false;
             conn.more = false;
-            let secs = unix_secs();
-            if secs != stamp_secs {
+            if !second.holds(SystemTime::now()) {
+                second = Second::now();
                 stamp.set_date(&http_date());
-                stamp_secs = secs;
             }
             let log = AccessLog::for_job(settings.access_log);
             let ctx = Ctx {
@@ -426,11 +426,33 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
     }
 }
 
-/// Whole seconds of the wall clock (the unit of the `Date` field).
-fn unix_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+/// One whole second of the wall clock (the unit of the `Date` field), as
+/// its bounds: telling whether a time is in it takes two comparisons, where
+/// `duration_since(UNIX_EPOCH)` took a checked subtraction (about 37
+/// instructions a job, callgrind).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Second {
+    from: SystemTime,
+    until: SystemTime,
+}
+
+impl Second {
+    /// The second the wall clock is in now.
+    fn now() -> Second {
+        let secs = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let from = UNIX_EPOCH + Duration::from_secs(secs);
+        Second {
+            from,
+            until: from + Duration::from_secs(1),
+        }
+    }
+
+    /// Whether `t` is within the second (a clock set back is not).
+    fn holds(self, t: SystemTime) -> bool {
+        self.from <= t && t < self.until
+    }
 }
 
 /// The deadline the event loop gives `conn` when it takes it back, where
@@ -444,4 +466,27 @@ fn due(settings: &Settings, conn: &Connection) -> Option<Instant> {
         return None;
     }
     phase_timeout(settings, phase).map(|t| conn.finished + t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_holds_its_own_times_only() {
+        let second = Second::now();
+        assert!(second.holds(second.from));
+        assert!(second.holds(second.until - Duration::from_nanos(1)));
+        assert!(!second.holds(second.until), "the next second");
+        assert!(
+            !second.holds(second.from - Duration::from_nanos(1)),
+            "a clock set back"
+        );
+        assert_eq!(
+            second.until.duration_since(second.from).unwrap(),
+            Duration::from_secs(1)
+        );
+        let secs = second.from.duration_since(UNIX_EPOCH).unwrap();
+        assert_eq!(secs.subsec_nanos(), 0, "a whole second");
+    }
 }
