@@ -33,18 +33,11 @@ command -v perf >/dev/null || { echo "perf not found (apt-get install linux-perf
 command -v wrk >/dev/null || { echo "wrk not found (apt-get install wrk)" >&2; exit 1; }
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-case "$SC" in
-    ka64) ARGS="-c64 http://127.0.0.1:$PORT/" ;;
-    pipe16) ARGS="-c64 -s $WRK_DIR/pipeline.lua http://127.0.0.1:$PORT/ -- 16" ;;
-    c1) ARGS="-c1 http://127.0.0.1:$PORT/" ;;
-    c1000) ARGS="-c1000 http://127.0.0.1:$PORT/" ;;
-    close) ARGS="-c64 -s $WRK_DIR/close.lua http://127.0.0.1:$PORT/" ;;
-    post4k) ARGS="-c64 -s $WRK_DIR/post4k.lua http://127.0.0.1:$PORT/echo" ;;
-    post64k) ARGS="-c16 -s $WRK_DIR/post64k.lua http://127.0.0.1:$PORT/echo" ;;
-    tls_ka64) ARGS="-c64 https://127.0.0.1:$PORT/" SCHEME=https ;;
-    tls_new) ARGS="-c64 -s $WRK_DIR/close.lua https://127.0.0.1:$PORT/" SCHEME=https ;;
-    *) echo "unknown scenario $SC" >&2; exit 1 ;;
-esac
+# shellcheck source=wrk/args.sh
+source "$WRK_DIR/args.sh"
+ARGS=$(wrk_args "$SC" "$PORT")
+[[ -n "$ARGS" ]] || { echo "unknown scenario $SC" >&2; exit 1; }
+[[ "$SC" == tls_* ]] && SCHEME=https
 
 TMP=$(mktemp -d)
 SERVER=""

@@ -5,7 +5,7 @@
 #
 #   bench/syscalls_per_request.sh BINARY SCENARIO [SECONDS]
 #   bench/syscalls_per_request.sh bench/peers/mini/target/release/peer_mini ka64
-#   SCHEME=https SERVER_ARGS=tls bench/syscalls_per_request.sh bench/peers/mini/target/tls/release/peer_mini tls_ka64
+#   SERVER_ARGS=tls bench/syscalls_per_request.sh bench/peers/mini/target/tls/release/peer_mini tls_ka64
 #
 # Starts BINARY (a peer: `BINARY PORT THREADS [SERVER_ARGS]`) pinned to
 # CPU 0 with one worker, loads it with wrk pinned to CPU 1 as
@@ -17,19 +17,14 @@ set -euo pipefail
 BIN="${1:?usage: bench/syscalls_per_request.sh BINARY SCENARIO [SECONDS]}"
 SC="${2:?scenario: ka64 pipe16 close post4k post64k tls_ka64 tls_new}"
 D="${3:-5}"
-W="$(cd "$(dirname "$0")/wrk" && pwd)"
+WRK_DIR="$(cd "$(dirname "$0")/wrk" && pwd)"
 SCHEME="${SCHEME:-http}"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-case "$SC" in
-    ka64) ARGS="-c64 http://127.0.0.1:$PORT/" ;;
-    pipe16) ARGS="-c64 -s $W/pipeline.lua http://127.0.0.1:$PORT/ -- 16" ;;
-    close) ARGS="-c64 -s $W/close.lua http://127.0.0.1:$PORT/" ;;
-    post4k) ARGS="-c64 -s $W/post4k.lua http://127.0.0.1:$PORT/echo" ;;
-    post64k) ARGS="-c16 -s $W/post64k.lua http://127.0.0.1:$PORT/echo" ;;
-    tls_ka64) ARGS="-c64 https://127.0.0.1:$PORT/" SCHEME=https ;;
-    tls_new) ARGS="-c64 -s $W/close.lua https://127.0.0.1:$PORT/" SCHEME=https ;;
-    *) echo "unknown scenario $SC" >&2; exit 1 ;;
-esac
+# shellcheck source=wrk/args.sh
+source "$WRK_DIR/args.sh"
+ARGS=$(wrk_args "$SC" "$PORT")
+[[ -n "$ARGS" ]] || { echo "unknown scenario $SC" >&2; exit 1; }
+[[ "$SC" == tls_* ]] && SCHEME=https
 TMP=$(mktemp -d)
 SERVER=""
 cleanup() {
