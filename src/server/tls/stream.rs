@@ -79,12 +79,9 @@ enum State {
         configs: Arc<Configs>,
         sniffed: bool,
     },
-    /// A rustls connection; `sniffed` once the first byte has been checked
-    /// for plain HTTP (before rustls processed it).
-    Active {
-        tls: Box<ServerConnection>,
-        sniffed: bool,
-    },
+    /// A rustls connection (made once the `ClientHello` is in, so the
+    /// first byte was checked for plain HTTP in `Hello`).
+    Active { tls: Box<ServerConnection> },
     /// Plain HTTP was answered, or TLS failed: nothing more is read or
     /// written, and rustls's memory is released.
     Done,
@@ -295,13 +292,12 @@ impl<S: Read + Write> TlsStream<S> {
                     Err(io::ErrorKind::WouldBlock.into())
                 };
             }
-            let State::Active { tls, sniffed } = &mut self.state else {
+            let State::Active { tls } = &mut self.state else {
                 return Ok(filled);
             };
-            let mut first = None;
             let mut source = Sniff {
                 sock: &mut self.sock,
-                first: (!*sniffed).then_some(&mut first),
+                first: None,
                 short: false,
             };
             match tls.read_tls(&mut source) {
@@ -315,13 +311,6 @@ impl<S: Read + Write> TlsStream<S> {
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
-            }
-            if let Some(byte) = first {
-                *sniffed = true;
-                if byte.is_ascii_alphabetic() {
-                    self.refuse_plain_http();
-                    return Ok(0);
-                }
             }
             if let Err(e) = tls.process_new_packets() {
                 log::debug!("TLS: {e}");
@@ -414,10 +403,7 @@ impl<S: Read + Write> TlsStream<S> {
                     let config = configs.for_hello(&accepted.client_hello());
                     return match accepted.into_connection(config) {
                         Ok(tls) => {
-                            self.state = State::Active {
-                                tls: Box::new(tls),
-                                sniffed: true,
-                            };
+                            self.state = State::Active { tls: Box::new(tls) };
                             Ok(Hello::Made { drained })
                         }
                         Err((e, alert)) => Err(self.refuse_hello(&e, alert)),

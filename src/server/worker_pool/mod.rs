@@ -241,7 +241,7 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
         // the date, so never later than it): within it, a job reads the
         // clock once, compares it with the second's bounds (no subtraction)
         // and neither copies nor compares a date.
-        let mut second = Second::now();
+        let mut second = Second::of(SystemTime::now());
         let mut stamp = Stamp::new(&http_date(), keep_alive_timeout);
         let spool = TempSpool::new(
             self.settings
@@ -260,8 +260,9 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
             stats.job_started();
             conn.progress = false;
             conn.more = false;
-            if !second.holds(SystemTime::now()) {
-                second = Second::now();
+            let now = SystemTime::now();
+            if !second.holds(now) {
+                second = Second::of(now);
                 stamp.set_date(&http_date());
             }
             let log = AccessLog::for_job(settings.access_log);
@@ -437,11 +438,9 @@ struct Second {
 }
 
 impl Second {
-    /// The second the wall clock is in now.
-    fn now() -> Second {
-        let secs = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+    /// The second `t` is in.
+    fn of(t: SystemTime) -> Second {
+        let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let from = UNIX_EPOCH + Duration::from_secs(secs);
         Second {
             from,
@@ -474,7 +473,7 @@ mod tests {
 
     #[test]
     fn a_second_holds_its_own_times_only() {
-        let second = Second::now();
+        let second = Second::of(SystemTime::now());
         assert!(second.holds(second.from));
         assert!(second.holds(second.until - Duration::from_nanos(1)));
         assert!(!second.holds(second.until), "the next second");
