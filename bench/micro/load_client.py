@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """load_client.py PORT MODE ROUNDS [CONNS]: a fixed amount of load, for counting
-(bench/micro/server_callgrind.sh). MODE: pipe16 | post4k | ka.
+(bench/micro/server_callgrind.sh). MODE: pipe16 | pipe16v | post4k | ka.
 
-Each of CONNS connections (64) sends a batch (16 pipelined `GET /`, or one
-`POST /echo` with a 4 KiB body, or one `GET /`), waits for all its responses,
+Each of CONNS connections (64) sends a batch (16 pipelined `GET /`; with
+pipe16v, 16 that differ, `GET /?0` to `GET /?15`, so that no head repeats the
+one before it; or one `POST /echo` with a 4 KiB body, or one `GET /`), waits for all its responses,
 ROUNDS times. Prints the number of responses (always CONNS x ROUNDS x batch)."""
 import socket, selectors, sys
 port, mode, rounds = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
@@ -12,6 +13,10 @@ host = f"127.0.0.1:{port}"
 if mode == "pipe16":
     one = f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode(); depth = 16
     batch = one * depth; resp_body = 13
+elif mode == "pipe16v":
+    depth = 16
+    batch = b"".join(f"GET /?{i} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode() for i in range(depth))
+    resp_body = 13
 elif mode == "post4k":
     body = b"x" * 4096
     batch = (f"POST /echo HTTP/1.1\r\nHost: {host}\r\nContent-Length: 4096\r\nContent-Type: application/octet-stream\r\n\r\n").encode() + body

@@ -8,7 +8,7 @@
 #   bench/micro/server_callgrind.sh bench/peers/mini/target/release/peer_mini pipe16 5 25
 #
 # Runs BINARY (a peer: `BINARY PORT THREADS`, one worker) under callgrind
-# twice, serving R1 and then R2 rounds of load_client.py (MODE pipe16,
+# twice, serving R1 and then R2 rounds of load_client.py (MODE pipe16, pipe16v,
 # post4k or ka; 64 connections), and prints (Ir(R2) - Ir(R1)) / (requests(R2)
 # - requests(R1)): start-up and shutdown cancel out. The callgrind files stay
 # in $OUT (default /tmp/server_callgrind) for callgrind_annotate; build the

@@ -405,8 +405,7 @@ impl Request {
     #[allow(clippy::inline_always)] // measured: `#[inline]` left it a call (callgrind)
     #[inline(always)]
     pub(crate) fn clear(&mut self) {
-        self.client_ip = None;
-        self.route.clear();
+        self.clear_all_but_head();
         self.method = Method::Get;
         self.target.clear();
         self.path_len = 0;
@@ -414,6 +413,16 @@ impl Request {
         // The previous head's bytes stay, for the next head to be compared
         // with (see `Headers::set_block`).
         self.headers.forget();
+    }
+
+    /// Empties what is not part of the head (body, spool file, route,
+    /// client address), for a request whose head repeats the last one
+    /// (see "Repeated heads" in `proto::conn`).
+    #[allow(clippy::inline_always)] // as `clear`
+    #[inline(always)]
+    pub(crate) fn clear_all_but_head(&mut self) {
+        self.client_ip = None;
+        self.route.clear();
         self.body.clear();
         self.spooled = None;
     }

@@ -636,6 +636,54 @@ proptest! {
         prop_assert_eq!(split.close, Some(CloseReason::ClientClosed));
     }
 
+    /// (b) Heads that repeat (the same bytes again, with another body of
+    /// the same length: "Repeated heads" in `conn`), pipelined and split
+    /// anywhere, reach the handler as they were sent, and are answered as
+    /// they would be one by one on new connections.
+    #[test]
+    fn repeated_heads_are_seen_as_sent(
+        pool in prop::collection::vec(request(), 1..=3),
+        picks in prop::collection::vec((any::<Index>(), any::<u8>()), 1..12),
+        cuts in prop::collection::vec(any::<Index>(), 0..8),
+        write_chunk in 1usize..64,
+    ) {
+        let reqs: Vec<Req> = picks
+            .iter()
+            .map(|(i, salt)| {
+                let mut req = pool[i.index(pool.len())].clone();
+                // A Content-Length body changes, its head stays the same.
+                let n = req.seen.body.len();
+                if n > 0 && req.bytes.ends_with(&req.seen.body) {
+                    let at = req.bytes.len() - n;
+                    for b in &mut req.seen.body {
+                        *b ^= salt;
+                    }
+                    req.bytes[at..].copy_from_slice(&req.seen.body);
+                }
+                req
+            })
+            .collect();
+        let data = pipeline(&reqs);
+        let whole = drive(Limits::default(), &[&data[..]], usize::MAX);
+        let split = drive(Limits::default(), &pieces(&data, &cuts), write_chunk);
+        let sent: Vec<Seen> = reqs.iter().map(|r| r.seen.clone()).collect();
+        prop_assert_eq!(&whole.seen, &sent);
+        prop_assert_eq!(&split.seen, &sent);
+        check_echoes(&reqs, &whole)?;
+        check_echoes(&reqs, &split)?;
+        // Each answer is the one a new connection gives to that request alone.
+        let mut heads = reqs.iter().map(|r| r.seen.method == "HEAD");
+        let together = responses(&whole.output, &mut heads);
+        for (req, resp) in reqs.iter().zip(&together) {
+            let alone = drive(Limits::default(), &[&req.bytes[..]], usize::MAX);
+            let mut head = std::iter::once(req.seen.method == "HEAD");
+            let alone = responses(&alone.output, &mut head);
+            prop_assert_eq!(alone.len(), 1);
+            prop_assert_eq!(resp.status, alone[0].status);
+            prop_assert_eq!(&resp.body, &alone[0].body);
+        }
+    }
+
     /// (b) Large bodies (up to twice the largest input buffer), pipelined
     /// with small requests and split anywhere, reach the handler whole and
     /// in order, and every request after them is answered, also when their
@@ -874,6 +922,61 @@ fn drain(conn: &mut Conn) -> Vec<u8> {
         conn.advance_write(n);
     }
     out
+}
+
+/// Feeds `raw` to `conn` (buffers from `pool`), answers it, hands the
+/// buffers back, and returns what it wrote.
+fn exchange(conn: &mut Conn, pool: &mut BufferPool, raw: &[u8]) -> Vec<u8> {
+    let buf = conn.read_buf(pool).unwrap();
+    buf[..raw.len()].copy_from_slice(raw);
+    conn.advance_read(raw.len());
+    conn.process(&sized, &ctx());
+    let out = drain(conn);
+    conn.release(pool);
+    out
+}
+
+/// A head repeated on a connection whose limits are stricter (buffers from
+/// the same pool, where the head's parse is kept) is judged by those limits.
+#[test]
+fn a_repeated_head_is_judged_by_its_connections_limits() {
+    let mut pool = BufferPool::default();
+    let raw = b"GET /5 HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\n\r\n";
+    let peer = "127.0.0.1:9".parse().unwrap();
+    let mut roomy = Conn::new(Limits::default(), peer);
+    assert!(exchange(&mut roomy, &mut pool, raw).starts_with(b"HTTP/1.1 200 OK\r\n"));
+    assert!(exchange(&mut roomy, &mut pool, raw).starts_with(b"HTTP/1.1 200 OK\r\n"));
+    let strict = Limits {
+        max_headers: 2,
+        ..Limits::default()
+    };
+    let mut tight = Conn::new(strict, peer);
+    let out = exchange(&mut tight, &mut pool, raw);
+    assert!(
+        out.starts_with(b"HTTP/1.1 431 "),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
+    // And the roomy connection's next repeat is parsed (and allowed) again.
+    let mut roomy = Conn::new(Limits::default(), peer);
+    assert!(exchange(&mut roomy, &mut pool, raw).starts_with(b"HTTP/1.1 200 OK\r\n"));
+}
+
+/// A head like the last one (the same request line and field, then one
+/// more field) is parsed, not taken for the last one.
+#[test]
+fn a_head_that_differs_from_the_last_one_is_parsed_anew() {
+    let mut pool = BufferPool::default();
+    let mut conn = Conn::new(Limits::default(), "127.0.0.1:9".parse().unwrap());
+    let first = b"GET /5 HTTP/1.1\r\nHost: x\r\n\r\n";
+    assert!(exchange(&mut conn, &mut pool, first).starts_with(b"HTTP/1.1 200 OK\r\n"));
+    let again = b"GET /5 HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n";
+    let out = exchange(&mut conn, &mut pool, again);
+    assert!(
+        out.starts_with(b"HTTP/1.1 400 "),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
 }
 
 #[test]

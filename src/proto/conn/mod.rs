@@ -41,6 +41,30 @@
 //! queued the output counts as over its high-water mark, so no request
 //! behind it is processed (or input read) until it ends.
 //!
+//! Repeated heads: a client often sends the same head again (a poller, a
+//! health check, a pipelining or benchmarking client). The bytes of the last
+//! head parsed into the reused [`Request`] are kept with it (up to
+//! `REPEAT_MAX` bytes), with the [`Head`] its parse gave and the limits it
+//! was parsed under; a head that begins the input with exactly those bytes,
+//! under the same limits, takes that parse without running it again. The
+//! parse is a function of those bytes and limits only (its one cache, the
+//! last valid `Host` of the thread, gives the same answers as the check it
+//! saves), so the request, its framing and every rejection are what a new
+//! parse would give; only the request's body, spool file, route and client
+//! address start empty, as for any request. A head that differs costs one
+//! comparison that stops at the first differing byte, and a copy of the head
+//! once it is parsed; after `REPEAT_TRIES` heads in a row that did not
+//! repeat, a head is kept only every `REPEAT_PROBE`th time, so a client
+//! whose heads all differ (a browser, a proxy adding a request id) pays
+//! little more than a store. Measured in BENCHMARKS.md.
+//!
+//! | rule | effect | test (`proto/proptests.rs`) |
+//! |---|---|---|
+//! | the head is the last one's bytes, under the same limits | the last parse, with the request's own body, spool file, route, peer and client address | `repeated_heads_are_seen_as_sent` |
+//! | the same bytes under other limits (another connection's buffers) | parsed: those limits judge it (`431`, …) | `a_repeated_head_is_judged_by_its_connections_limits` |
+//! | any byte differs | parsed | `a_head_that_differs_from_the_last_one_is_parsed_anew` |
+//! | a partial or a rejected head | nothing kept: the next head is parsed | `valid_requests_survive_any_split`, `bad_inputs_get_their_status` |
+//!
 //! Memory: an idle connection holds no buffer. [`Buffers`] (input, output and
 //! the reused [`Request`]) come from a per-worker [`BufferPool`] when bytes
 //! arrive and go back to it when the connection is idle again, so a
@@ -112,6 +136,14 @@ const MAX_EMPTY_LINES: u32 = 8;
 const POOLED_CAPACITY: usize = 64 * 1024;
 /// Buffer sets a pool keeps.
 const POOL_MAX: usize = 8;
+/// Longest head whose bytes are kept to recognise it when it comes again
+/// (see "Repeated heads" in the module doc).
+pub(crate) const REPEAT_MAX: usize = 1024;
+/// Heads in a row that did not repeat the one before them after which a
+/// head is kept only every [`REPEAT_PROBE`]th time.
+const REPEAT_TRIES: u32 = 2;
+/// See [`REPEAT_TRIES`].
+const REPEAT_PROBE: u32 = 32;
 
 /// The memory a connection needs only while it has bytes in flight.
 #[derive(Debug)]
@@ -134,6 +166,13 @@ pub struct Buffers {
     /// What happened since the server last asked ([`Conn::take_tally`]);
     /// kept here, not in [`Conn`], so an idle connection does not pay for it.
     tally: Tally,
+    /// The bytes of the last head parsed into `request`, while `request`
+    /// holds that parse, with its [`Head`] and the limits it was parsed
+    /// under; `None` otherwise (see "Repeated heads" in the module doc).
+    last_head: Option<(Head, Limits)>,
+    last_head_bytes: Vec<u8>,
+    /// Heads parsed since one last repeated the head before it.
+    unrepeated: u32,
 }
 
 impl Buffers {
@@ -146,6 +185,9 @@ impl Buffers {
             request: Request::default(),
             ended_spool: None,
             tally: Tally::default(),
+            last_head: None,
+            last_head_bytes: Vec::new(),
+            unrepeated: 0,
         }
     }
 
@@ -176,7 +218,12 @@ impl BufferPool {
         bufs.start = 0;
         bufs.end = 0;
         bufs.out.clear();
-        bufs.request.clear();
+        // The head stays with its parse, for the next connection to repeat.
+        if bufs.last_head.is_some() {
+            bufs.request.clear_all_but_head();
+        } else {
+            bufs.request.clear();
+        }
         bufs.ended_spool = None;
         bufs.tally = Tally::default();
         if bufs.input.len() > POOLED_CAPACITY {

@@ -5,7 +5,10 @@
 use std::fs::File;
 use std::io;
 
-use super::{BufferPool, Conn, INITIAL_INPUT, MAX_EMPTY_LINES, Reading, SPOOL_INPUT};
+use super::{
+    BufferPool, Conn, INITIAL_INPUT, MAX_EMPTY_LINES, REPEAT_MAX, REPEAT_PROBE, REPEAT_TRIES,
+    Reading, SPOOL_INPUT,
+};
 use crate::proto::Error;
 use crate::proto::decode::BodyDecoder;
 use crate::proto::encode::CONTINUE;
@@ -132,36 +135,23 @@ impl Conn {
         if avail.is_empty() || avail == b"\r" {
             return Ok(None);
         }
-        // Only the first `max_head_bytes` are ever parsed, so the answer (400
-        // for bytes httparse rejects, 431 for a head that does not end within
-        // the limit) does not depend on how the bytes were split into reads.
-        // Parse at once when the buffered head has doubled since the last try
-        // (at first, always: a complete head is found and parsed in one
-        // pass), else only once its end has arrived, the limit is reached or
-        // the input ended: a head trickling in byte by byte costs O(n) in
-        // all, and garbage is still refused early.
-        let max_head = self.limits.max_head_bytes;
-        let window = &avail[..avail.len().min(max_head)];
-        let try_now = window.len() >= self.next_check
-            || avail.len() >= max_head
-            || self.read_eof
-            || find_head_end(window, self.scanned);
-        let parsed = if try_now {
-            bufs.request.clear();
-            parse::parse_head(window, &self.limits, &mut bufs.request)?
-        } else {
-            None
-        };
-        let Some(head) = parsed else {
-            self.scanned = window.len().saturating_sub(3);
-            if try_now {
-                self.next_check = window.len() * 2;
+        // See "Repeated heads" in the module doc.
+        let head = match bufs.last_head {
+            Some((head, limits))
+                if limits == self.limits && avail.starts_with(&bufs.last_head_bytes) =>
+            {
+                bufs.request.clear_all_but_head();
+                bufs.unrepeated = 0;
+                head
             }
-            if avail.len() >= max_head {
-                return Err(Error::HeadTooLarge);
+            _ => {
+                let Some(head) = self.parse_new_head()? else {
+                    return Ok(None);
+                };
+                head
             }
-            return Ok(None);
         };
+        let bufs = self.bufs.as_mut().expect("buffers present");
         bufs.request.peer_addr = self.peer;
         bufs.request.tls.clone_from(&self.tls);
         bufs.start += head.len;
@@ -190,6 +180,58 @@ impl Conn {
                 self.read_body(spool)
             }
         }
+    }
+
+    /// Parses the head at the start of the input into the request, if it
+    /// is complete (see `read_head` for when it is tried), and remembers its
+    /// bytes for the next head to be compared with.
+    fn parse_new_head(&mut self) -> Result<Option<Head>, Error> {
+        let bufs = self.bufs.as_mut().expect("buffers present");
+        let avail = &bufs.input[bufs.start..bufs.end];
+        // Only the first `max_head_bytes` are ever parsed, so the answer (400
+        // for bytes httparse rejects, 431 for a head that does not end within
+        // the limit) does not depend on how the bytes were split into reads.
+        // Parse at once when the buffered head has doubled since the last try
+        // (at first, always: a complete head is found and parsed in one
+        // pass), else only once its end has arrived, the limit is reached or
+        // the input ended: a head trickling in byte by byte costs O(n) in
+        // all, and garbage is still refused early.
+        let max_head = self.limits.max_head_bytes;
+        let window = &avail[..avail.len().min(max_head)];
+        let try_now = window.len() >= self.next_check
+            || avail.len() >= max_head
+            || self.read_eof
+            || find_head_end(window, self.scanned);
+        let parsed = if try_now {
+            // The request no longer holds the last head's parse.
+            bufs.last_head = None;
+            bufs.request.clear();
+            parse::parse_head(window, &self.limits, &mut bufs.request)?
+        } else {
+            None
+        };
+        let Some(head) = parsed else {
+            self.scanned = window.len().saturating_sub(3);
+            if try_now {
+                self.next_check = window.len() * 2;
+            }
+            if avail.len() >= max_head {
+                return Err(Error::HeadTooLarge);
+            }
+            return Ok(None);
+        };
+        // Kept while heads repeat; after a few that did not, only now and
+        // then, so that a client whose heads all differ pays little more
+        // than a comparison (see "Repeated heads" in the module doc).
+        bufs.unrepeated = bufs.unrepeated.wrapping_add(1);
+        if head.len <= REPEAT_MAX
+            && (bufs.unrepeated <= REPEAT_TRIES || bufs.unrepeated % REPEAT_PROBE == 0)
+        {
+            bufs.last_head_bytes.clear();
+            bufs.last_head_bytes.extend_from_slice(&avail[..head.len]);
+            bufs.last_head = Some((head, self.limits));
+        }
+        Ok(Some(head))
     }
 
     /// Decodes buffered body bytes (moving them to the spool if the body is
