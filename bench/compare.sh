@@ -13,8 +13,8 @@
 #                     2-core machine from a clean clone, builds included)
 #   DURATION=5        seconds per wrk run
 #   THREADS=1         server worker threads (argv[2] of every peer)
-#   SCENARIOS="ka64 pipe16 c1 c1000 close post4k post64k file1k file1m range idle
-#              tls_ka64 tls_new tls_new_full tls_file1m tls_idle"
+#   SCENARIOS="ka64 pipe16 pipe16v c1 c1000 close post4k post64k file1k file1m
+#              range idle tls_ka64 tls_new tls_new_full tls_file1m tls_idle"
 #   SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin mini_base
 #            mini_router mini_log mini_tls_plain nginx static_web_server
 #            mini_tls nginx_tls hyper_tls"
@@ -39,7 +39,7 @@ RAW_DIR="$RESULTS_DIR/raw"
 ROUNDS="${ROUNDS:-3}"
 DURATION="${DURATION:-5}"
 THREADS="${THREADS:-1}"
-SCENARIOS="${SCENARIOS:-ka64 pipe16 c1 c1000 close post4k post64k file1k file1m range idle tls_ka64 tls_new tls_new_full tls_file1m tls_idle}"
+SCENARIOS="${SCENARIOS:-ka64 pipe16 pipe16v c1 c1000 close post4k post64k file1k file1m range idle tls_ka64 tls_new tls_new_full tls_file1m tls_idle}"
 SERVERS="${SERVERS:-mini hyper tiny_http may_minihttp raw_mio raw_spin mini_base mini_router mini_log mini_tls_plain nginx static_web_server mini_tls nginx_tls hyper_tls}"
 IDLE_CONNS="${IDLE_CONNS:-10000}"
 TLS_IDLE_CONNS="${TLS_IDLE_CONNS:-2000}"
@@ -51,7 +51,7 @@ BUSY_CPU="${SERVER_CPUS%%[,-]*}"
 CLIENT_CPU="${CLIENT_CPUS%%[,-]*}"
 
 ALL_SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin mini_router mini_log mini_base mini_tls_plain nginx static_web_server mini_tls nginx_tls hyper_tls"
-ALL_SCENARIOS="ka64 pipe16 c1 c1000 close post4k post64k file1k file1m range idle tls_ka64 tls_new tls_new_full tls_file1m tls_idle"
+ALL_SCENARIOS="ka64 pipe16 pipe16v c1 c1000 close post4k post64k file1k file1m range idle tls_ka64 tls_new tls_new_full tls_file1m tls_idle"
 HELLO_SERVERS="mini hyper tiny_http may_minihttp raw_mio raw_spin mini_router mini_log mini_base mini_tls_plain"
 # Variants of mini that answer one question each (what routing, the access
 # log, the tls feature compiled in cost): ka64 and pipe16 are where their
@@ -365,6 +365,7 @@ scenario_desc() {
     case "$1" in
         ka64) echo "keep-alive, 64 connections, GET /" ;;
         pipe16) echo "keep-alive, 64 connections, 16 pipelined GET / per batch" ;;
+        pipe16v) echo "pipe16 with an X-Request-Id: N field on each request of a batch (no head repeats the one before it)" ;;
         c1) echo "keep-alive, 1 connection, GET / (latency-bound)" ;;
         c1000) echo "keep-alive, 1000 connections, GET /" ;;
         close) echo "64 connections, GET / with Connection: close (new TCP connection per request)" ;;

@@ -52,8 +52,12 @@ TARGETS = [
     # The floors and the previous build, in the same run: what the stated
     # targets are measured against in the closing notes' restatements.
     (15, "pipe16 vs the parser-less raw_mio floor", "pipe16", "mini", "raw_mio", "percore", None, None),
+    # The same load with heads that never repeat: what pipe16 is without
+    # the repeated-head shortcut (`proto::conn`, "Repeated heads").
+    (15, "pipe16v (no head repeats) vs hyper (reported)", "pipe16v", "mini", "hyper", "percore", None, None),
+    (15, "pipe16v (no head repeats) vs may_minihttp (reported)", "pipe16v", "mini", "may_minihttp", "percore", None, None),
 ]
-for sc in ["ka64", "pipe16", "c1", "c1000", "close", "post4k", "post64k"]:
+for sc in ["ka64", "pipe16", "pipe16v", "c1", "c1000", "close", "post4k", "post64k"]:
     col = "rps" if sc == "c1" else "percore"
     TARGETS.append((15, "no regression vs mini_base (BASE_COMMIT, default aaf68bb, built in the run)", sc, "mini", "mini_base", col, None, None))
 

@@ -166,6 +166,34 @@ fn pipelined_requests_answered_in_order() {
     assert_eq!(c.read_response().body_str(), "/after");
 }
 
+/// Heads that repeat (the same bytes, pipelined and one at a time, on one
+/// connection and on the next): each request has its own body and is
+/// answered as if parsed anew ("Repeated heads" in `proto::conn`), and a
+/// head like them with one byte more is judged on its own (400).
+#[test]
+fn repeated_heads_each_get_their_own_answer() {
+    let server = TestServer::start(1, handler);
+    let mut c = server.connect();
+    let bodies = ["aaaa", "bbbb", "cccc"];
+    let batch: String = bodies.iter().map(|b| post("/echo", b)).collect();
+    c.send(batch);
+    for body in bodies {
+        let r = c.read_response();
+        assert_eq!((r.status, r.body_str()), (200, body));
+    }
+    c.send(post("/echo", "dddd"));
+    assert_eq!(c.read_response().body_str(), "dddd");
+    // A new connection (the worker's buffers, with the last head, are reused).
+    drop(c);
+    let mut c = server.connect();
+    c.send(post("/echo", "eeee"));
+    assert_eq!(c.read_response().body_str(), "eeee");
+    c.send("POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 4\r\nHost: x\r\n\r\nffff");
+    let r = c.read_response();
+    assert_eq!(r.status, 400);
+    assert!(c.is_closed());
+}
+
 /// A server answering `GET /N` with N bytes of `pattern`, one worker.
 fn sized_server() -> TestServer {
     TestServer::start(1, |req: &Request| {

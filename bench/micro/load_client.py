@@ -3,8 +3,9 @@
 (bench/micro/server_callgrind.sh). MODE: pipe16 | pipe16v | post4k | ka.
 
 Each of CONNS connections (64) sends a batch (16 pipelined `GET /`; with
-pipe16v, 16 that differ, `GET /?0` to `GET /?15`, so that no head repeats the
-one before it; or one `POST /echo` with a 4 KiB body, or one `GET /`), waits for all its responses,
+pipe16v, 16 that differ by an `X-Request-Id: N` field, so that no head
+repeats the one before it, as with wrk's pipeline.lua `distinct`; or one
+`POST /echo` with a 4 KiB body, or one `GET /`), waits for all its responses,
 ROUNDS times. Prints the number of responses (always CONNS x ROUNDS x batch)."""
 import socket, selectors, sys
 port, mode, rounds = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
@@ -15,7 +16,7 @@ if mode == "pipe16":
     batch = one * depth; resp_body = 13
 elif mode == "pipe16v":
     depth = 16
-    batch = b"".join(f"GET /?{i} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode() for i in range(depth))
+    batch = b"".join(f"GET / HTTP/1.1\r\nHost: {host}\r\nX-Request-Id: {i}\r\n\r\n".encode() for i in range(depth))
     resp_body = 13
 elif mode == "post4k":
     body = b"x" * 4096

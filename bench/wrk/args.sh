@@ -6,6 +6,7 @@ wrk_args() { # wrk_args SCENARIO PORT
     case "$1" in
         ka64) echo "-c64 http://127.0.0.1:$p/" ;;
         pipe16) echo "-c64 -s $WRK_DIR/pipeline.lua http://127.0.0.1:$p/ -- 16" ;;
+        pipe16v) echo "-c64 -s $WRK_DIR/pipeline.lua http://127.0.0.1:$p/ -- 16 distinct" ;;
         c1) echo "-c1 http://127.0.0.1:$p/" ;;
         c1000) echo "-c1000 http://127.0.0.1:$p/" ;;
         close) echo "-c64 -s $WRK_DIR/close.lua http://127.0.0.1:$p/" ;;
