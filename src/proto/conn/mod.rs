@@ -56,7 +56,17 @@
 //! once it is parsed; after `REPEAT_TRIES` heads in a row that did not
 //! repeat, a head is kept only every `REPEAT_PROBE`th time, so a client
 //! whose heads all differ (a browser, a proxy adding a request id) pays
-//! little more than a store. Measured in BENCHMARKS.md.
+//! little more than a store. Measured in BENCHMARKS.md: most of the kit's
+//! loads send one head over and over, so they gain the most (`pipe16v` is
+//! the same load with heads that never repeat).
+//!
+//! The buffers are the worker's, so the last head may be another
+//! connection's. What a client can learn from that is whether its own head
+//! is that one byte for byte (a hit is faster), and, from the time the
+//! comparison takes, roughly how long a prefix they share: as before this,
+//! when the field block alone was compared with the last one
+//! (`Headers::set_block`). No byte of one connection's head reaches
+//! another's request.
 //!
 //! | rule | effect | test (`proto/proptests.rs`) |
 //! |---|---|---|
