@@ -351,6 +351,24 @@ fn check_echoes(reqs: &[Req], run: &Run) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// `reqs` pipelined, driven in one piece and cut at `cuts`: both runs, once
+/// checked that the handler saw each request as sent and each was echoed.
+fn whole_and_split(
+    reqs: &[Req],
+    cuts: &[Index],
+    write_chunk: usize,
+) -> Result<(Run, Run), TestCaseError> {
+    let data = pipeline(reqs);
+    let whole = drive(Limits::default(), &[&data[..]], usize::MAX);
+    let split = drive(Limits::default(), &pieces(&data, cuts), write_chunk);
+    let sent: Vec<Seen> = reqs.iter().map(|r| r.seen.clone()).collect();
+    prop_assert_eq!(&whole.seen, &sent);
+    prop_assert_eq!(&split.seen, &sent);
+    check_echoes(reqs, &whole)?;
+    check_echoes(reqs, &split)?;
+    Ok((whole, split))
+}
+
 // ---------------------------------------------------------------- bad inputs
 
 /// Requests the policy rejects, with their status.
@@ -607,14 +625,7 @@ proptest! {
         cuts in prop::collection::vec(any::<Index>(), 0..8),
         write_chunk in 1usize..64,
     ) {
-        let data = pipeline(&reqs);
-        let whole = drive(Limits::default(), &[&data[..]], usize::MAX);
-        let split = drive(Limits::default(), &pieces(&data, &cuts), write_chunk);
-        let sent: Vec<Seen> = reqs.iter().map(|r| r.seen.clone()).collect();
-        prop_assert_eq!(&whole.seen, &sent);
-        prop_assert_eq!(&split.seen, &sent);
-        check_echoes(&reqs, &whole)?;
-        check_echoes(&reqs, &split)?;
+        let (whole, split) = whole_and_split(&reqs, &cuts, write_chunk)?;
         let strip = |out: &[u8]| -> Vec<u8> {
             let mut heads = reqs.iter().map(|r| r.seen.method == "HEAD");
             let _ = responses(out, &mut heads);
@@ -663,14 +674,7 @@ proptest! {
                 req
             })
             .collect();
-        let data = pipeline(&reqs);
-        let whole = drive(Limits::default(), &[&data[..]], usize::MAX);
-        let split = drive(Limits::default(), &pieces(&data, &cuts), write_chunk);
-        let sent: Vec<Seen> = reqs.iter().map(|r| r.seen.clone()).collect();
-        prop_assert_eq!(&whole.seen, &sent);
-        prop_assert_eq!(&split.seen, &sent);
-        check_echoes(&reqs, &whole)?;
-        check_echoes(&reqs, &split)?;
+        let (whole, _split) = whole_and_split(&reqs, &cuts, write_chunk)?;
         // Each answer is the one a new connection gives to that request alone.
         let mut heads = reqs.iter().map(|r| r.seen.method == "HEAD");
         let together = responses(&whole.output, &mut heads);
