@@ -228,12 +228,9 @@ impl BufferPool {
         bufs.start = 0;
         bufs.end = 0;
         bufs.out.clear();
-        // The head stays with its parse, for the next connection to repeat.
-        if bufs.last_head.is_some() {
-            bufs.request.clear_all_but_head();
-        } else {
-            bufs.request.clear();
-        }
+        // What the request holds of its own goes; its head stays, for the
+        // next connection to repeat (a head parsed next clears it first).
+        bufs.request.clear_all_but_head();
         bufs.ended_spool = None;
         bufs.tally = Tally::default();
         if bufs.input.len() > POOLED_CAPACITY {
