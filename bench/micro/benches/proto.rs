@@ -97,6 +97,31 @@ fn encode_bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// What a handler's response costs before the encoder sees it: built as
+/// bench/peers/mini's `hello` builds it, and dropped. In the server this is
+/// about a fifth of pipe16's user time per request (session 7, 2026-12-02):
+/// far more than its instruction count says, because moving the builder by
+/// value reloads fields just stored field by field, which the core cannot
+/// forward (bench/results/2026-12-02/user_time.md).
+fn response(c: &mut Criterion) {
+    let mut group = c.benchmark_group("response");
+    group.bench_function("empty_build_drop", |b| {
+        b.iter(|| black_box(ResponseBuilder::empty_200().build().unwrap()));
+    });
+    group.bench_function("hello_build_drop", |b| {
+        b.iter(|| {
+            black_box(
+                ResponseBuilder::empty_200()
+                    .body(b"Hello, World!")
+                    .content_type("text/plain")
+                    .build()
+                    .unwrap(),
+            )
+        });
+    });
+    group.finish();
+}
+
 fn pipeline(c: &mut Criterion) {
     let mut raw = Vec::new();
     for _ in 0..16 {
@@ -130,5 +155,5 @@ fn pipeline(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, parse, decode, encode_bench, pipeline);
+criterion_group!(benches, parse, decode, encode_bench, response, pipeline);
 criterion_main!(benches);
