@@ -50,8 +50,13 @@ impl Headers {
     /// assert!(headers.is_empty());
     /// ```
     #[must_use]
-    pub fn new() -> Headers {
-        Headers::default()
+    pub const fn new() -> Headers {
+        Headers {
+            buf: String::new(),
+            fields: Vec::new(),
+            irregular: false,
+            server_names: false,
+        }
     }
 
     /// The number of fields, counting repeats.

@@ -58,7 +58,7 @@ impl Response {
     /// ```
     pub fn set_header(&mut self, name: &str, value: &str) -> Result<(), BuildError> {
         check_field(name, value)?;
-        self.headers.insert(name, value);
+        self.headers_mut().insert(name, value);
         Ok(())
     }
 
@@ -81,7 +81,7 @@ impl Response {
     /// ```
     pub fn append_header(&mut self, name: &str, value: &str) -> Result<(), BuildError> {
         check_field(name, value)?;
-        self.headers.append(name, value);
+        self.headers_mut().append(name, value);
         Ok(())
     }
 
@@ -99,7 +99,9 @@ impl Response {
     /// assert!(resp.headers().is_empty());
     /// ```
     pub fn remove_header(&mut self, name: &str) -> usize {
-        self.headers.remove(name)
+        self.headers
+            .as_mut()
+            .map_or(0, |headers| headers.remove(name))
     }
 }
 

@@ -98,11 +98,12 @@ fn encode_bench(c: &mut Criterion) {
 }
 
 /// What a handler's response costs before the encoder sees it: built as
-/// bench/peers/mini's `hello` builds it, and dropped. In the server this is
-/// about a fifth of pipe16's user time per request (session 7, 2026-12-02):
-/// far more than its instruction count says, because moving the builder by
-/// value reloads fields just stored field by field, which the core cannot
-/// forward (bench/results/2026-12-02/user_time.md).
+/// bench/peers/mini's `hello` builds it, and dropped. It was two fifths of
+/// pipe16's user time per request in the server (session 7, 2026-12-02),
+/// far more than its instruction count said: moving the builder by value
+/// reloaded fields just stored field by field, which the core cannot
+/// forward (bench/results/2026-12-02/user_time.md; `HeaderStore` in
+/// src/http/response.rs).
 fn response(c: &mut Criterion) {
     let mut group = c.benchmark_group("response");
     group.bench_function("empty_build_drop", |b| {

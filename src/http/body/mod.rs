@@ -135,6 +135,18 @@ impl Body {
         Body(Repr::Static(&[]))
     }
 
+    /// Drops the body; for a static one (nothing to free) without the call
+    /// to the enum's drop glue, so that a caller inlined around it can keep
+    /// its values in registers (`ResponseBuilder::body`).
+    #[inline]
+    pub(crate) fn discard(self) {
+        if matches!(self.0, Repr::Static(_)) {
+            std::mem::forget(self);
+        } else {
+            drop(self);
+        }
+    }
+
     /// A request's in-memory body, shared with it (`Request::shared_body`).
     pub(crate) fn shared(bytes: Arc<Vec<u8>>) -> Body {
         Body(Repr::Shared(bytes))
