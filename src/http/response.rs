@@ -42,6 +42,11 @@ pub(super) type HeaderStore = Option<Box<Headers>>;
 /// The fields of a response that has none.
 static NO_HEADERS: Headers = Headers::new();
 
+/// The fields in `store` (an empty list when there are none).
+fn fields(store: &HeaderStore) -> &Headers {
+    store.as_deref().unwrap_or(&NO_HEADERS)
+}
+
 /// The fields in `store`, created empty (from the spare storage, if any)
 /// if there are none yet.
 fn fields_mut(store: &mut HeaderStore) -> &mut Headers {
@@ -108,7 +113,7 @@ impl Response {
     /// ```
     #[must_use]
     pub fn headers(&self) -> &Headers {
-        self.headers.as_deref().unwrap_or(&NO_HEADERS)
+        fields(&self.headers)
     }
 
     /// The header fields, to change (`response_mut.rs`).
@@ -154,12 +159,12 @@ impl Response {
 
     /// A plain-text response made by the server itself (errors, 500 on panic).
     pub(crate) fn plain(status: u16, text: &str) -> Response {
-        let mut headers = Box::<Headers>::default();
-        headers.append("Content-Type", "text/plain; charset=utf-8");
+        let mut headers = None;
+        fields_mut(&mut headers).append("Content-Type", "text/plain; charset=utf-8");
         Response {
             status,
             reason: None,
-            headers: Some(headers),
+            headers,
             body: Body::from(text),
         }
     }
@@ -430,7 +435,7 @@ impl ResponseBuilder {
             if let Some(error) = self.deferred {
                 return Err(*error);
             }
-            for (name, value) in self.headers.iter().flat_map(|h| h.iter_bytes()) {
+            for (name, value) in fields(&self.headers).iter_bytes() {
                 if let Some(error) = field_error(name, value) {
                     return Err(error(String::from_utf8_lossy(name).into_owned()));
                 }
