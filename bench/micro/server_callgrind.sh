@@ -13,6 +13,7 @@
 # - requests(R1)): start-up and shutdown cancel out. The callgrind files stay
 # in $OUT (default /tmp/server_callgrind) for callgrind_annotate; build the
 # peer with CARGO_PROFILE_RELEASE_DEBUG=line-tables-only to see source lines.
+# SERVER_ARGS are passed after PORT THREADS (`log`: the access log on).
 set -euo pipefail
 
 BIN="${1:?usage: bench/micro/server_callgrind.sh BINARY [MODE] [R1] [R2]}"
@@ -27,7 +28,8 @@ mkdir -p "$OUT"
 run() {
     local rounds=$1 file=$2 port server n
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    valgrind --tool=callgrind --callgrind-out-file="$file" "$BIN" "$port" 1 >"$file.log" 2>&1 &
+    # shellcheck disable=SC2086
+    valgrind --tool=callgrind --callgrind-out-file="$file" "$BIN" "$port" 1 ${SERVER_ARGS:-} >"$file.log" 2>&1 &
     server=$!
     for _ in $(seq 300); do # <= 60 s: valgrind starts slowly
         python3 -c "import socket; socket.create_connection(('127.0.0.1', $port)).close()" 2>/dev/null && break
