@@ -13,7 +13,9 @@
 # worker, loads it with wrk pinned to CPU 1 as bench/compare.sh does, and
 # samples CPU 0 with `perf record` (4 kHz, call graphs). Prints requests per
 # second and, per million requests, the samples spent in user space and in
-# the kernel, the latter by system call and by thread.
+# the kernel, the latter by system call and by thread, and the kernel
+# samples whose leaf is the scheduler or a wake-up (the cost of handing work
+# between threads on one core).
 #
 # Why: instruction counts of the sans-IO path (callgrind on bench/micro)
 # do not predict the server binary, whose inlining and stalls differ. A
@@ -67,7 +69,13 @@ python3 - "$TMP/perf.txt" "$RPS" "$((D - 1))" "$(basename "$BIN")" "$SC" <<'EOF'
 import collections, re, sys
 path, rps, secs, name, sc = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4], sys.argv[5]
 syscall = re.compile(r'(__x64_sys_\w+)')
+# Kernel samples whose leaf is the scheduler or a wake-up: what a hand-off
+# between two threads on one core costs (finish_task_switch is where a
+# switched-in thread's time starts; _raw_spin_unlock_irqrestore is where a
+# wake-up re-enables interrupts, so pending ones land there too).
+sched = re.compile(r'finish_task_switch|__schedule|pick_next|__switch_to|switch_mm|futex|try_to_wake_up|ttwu|do_sched_yield|_raw_spin_unlock_irqrestore')
 samples = collections.Counter()
+leaf_sched = collections.Counter()
 comm, frames = None, []
 
 def flush():
@@ -80,6 +88,8 @@ def flush():
     else:
         call = next((m.group(1) for f in frames if (m := syscall.search(f))), 'other')
         samples[('kernel', call.removeprefix('__x64_sys_') + ' / ' + comm)] += 1
+        if frames and sched.search(frames[0]):
+            leaf_sched[comm] += 1
 
 for line in open(path, errors='replace'):
     if not line.strip():
@@ -96,6 +106,7 @@ user = sum(n for (kind, _), n in samples.items() if kind == 'user')
 kernel = sum(n for (kind, _), n in samples.items() if kind == 'kernel')
 print(f"{name} {sc}: {rps:.0f} req/s; samples (4 kHz) per million requests:")
 print(f"  user {user / mreq:7.0f}   kernel {kernel / mreq:7.0f}   total {(user + kernel) / mreq:7.0f}")
+print(f"  kernel with a scheduler or wake-up leaf {sum(leaf_sched.values()) / mreq:7.0f}")
 for (kind, what), n in sorted(samples.items(), key=lambda kv: -kv[1]):
     if kind != 'idle' and n / mreq >= 5:
         print(f"  {kind:6} {what:40} {n / mreq:7.0f}")

@@ -140,6 +140,25 @@ fn each_response_gets_one_record_in_combined_format() {
 }
 
 #[test]
+fn the_record_carries_the_date_of_its_response() {
+    let _turn = turn(true);
+    let server = logged(AIOServer::builder());
+    let mut c = server.connect();
+    c.send("GET /d HTTP/1.1\r\nHost: t\r\n\r\n");
+    let resp = c.read_response();
+    // `Sun, 06 Nov 1994 08:49:37 GMT` → `[06/Nov/1994:08:49:37 +0000]`.
+    let date = resp.header("date").expect("a Date header");
+    let (_, day_and_time) = date.split_once(", ").unwrap();
+    let parts: Vec<&str> = day_and_time.split(' ').collect();
+    let want = format!(
+        "[{}/{}/{}:{} +0000]",
+        parts[0], parts[1], parts[2], parts[3]
+    );
+    let got = records(1);
+    assert!(got[0].contains(&want), "{} against {date}", got[0]);
+}
+
+#[test]
 fn off_by_default() {
     let _turn = turn(true);
     let server = TestServer::start(1, path_echo);

@@ -13,9 +13,10 @@
 //! - `%h` is [`Request::client_ip`](crate::Request::client_ip) (the peer
 //!   unless it is a trusted proxy).
 //! - The time is UTC (`+0000`), to the second, when the worker took up the
-//!   job that answered the request: one clock read per job, not per record.
-//!   Pipelined requests answered in one job share it, also when slow
-//!   handlers before them made the job last longer than a second.
+//!   job that answered the request: the `Date` of the job's responses, with
+//!   no clock read of its own. Pipelined requests answered in one job share
+//!   it, also when slow handlers before them made the job last longer than
+//!   a second.
 //! - `%r` is the request line as received; `"-"` for input the server
 //!   rejects itself (400, 408, 413, 417, 431, 501: its own answers, not a
 //!   handler's).
@@ -44,8 +45,8 @@
 //! Records are made on the worker, after the response is queued, never in
 //! the event loop. When the option is off, or the logger does not want
 //! `info` on this target (`log::log_enabled!`, checked once per job),
-//! nothing is formatted and no clock is read; when on, a job reads the
-//! date once and each request the monotonic clock twice (for `%D`), and a
+//! nothing is formatted and no clock is read; when on, each request reads
+//! the monotonic clock twice (for `%D`; the date is the job's), and a
 //! record is formatted by hand (no `fmt` machinery) into a line buffer the
 //! worker keeps; the logger gets the whole line as one argument.
 
@@ -55,7 +56,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
 use crate::Request;
-use crate::proto::{Observer, http_date};
+use crate::proto::{DATE_LEN, Observer};
 
 /// The log target of access records.
 pub(crate) const TARGET: &str = "mini_async_http::access";
@@ -67,16 +68,17 @@ pub(crate) struct AccessLog {
     /// input the server rejects itself).
     handling: Cell<Option<Instant>>,
     /// The date of the job's records: when the worker took the job up.
-    date: [u8; crate::proto::DATE_LEN],
+    date: [u8; DATE_LEN],
 }
 
 impl AccessLog {
-    /// A log for the next job, if records are wanted.
+    /// A log for the next job, if records are wanted, with the job's date
+    /// (the worker's, as in its responses' `Date`).
     #[inline]
-    pub(crate) fn for_job(enabled: bool) -> Option<AccessLog> {
+    pub(crate) fn for_job(enabled: bool, date: [u8; DATE_LEN]) -> Option<AccessLog> {
         (enabled && log::log_enabled!(target: TARGET, log::Level::Info)).then(|| AccessLog {
             handling: Cell::new(None),
-            date: http_date(),
+            date,
         })
     }
 }
@@ -132,7 +134,7 @@ struct Record<'a> {
     body: u64,
     micros: u64,
     /// IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT`.
-    date: [u8; crate::proto::DATE_LEN],
+    date: [u8; DATE_LEN],
 }
 
 impl Record<'_> {
@@ -358,7 +360,7 @@ mod tests {
         let short = Request::new(Method::Get, "/");
         log.answered(short.peer_addr(), Some(&short), 200, 5);
         LINE.with_borrow(|line| {
-            assert!(line.starts_with(b"0.0.0.0 - - [06/Nov/1994:08:49:37 +0000] \"GET / "))
+            assert!(line.starts_with(b"0.0.0.0 - - [06/Nov/1994:08:49:37 +0000] \"GET / "));
         });
     }
 }

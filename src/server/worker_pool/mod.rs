@@ -242,7 +242,8 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
         // clock once, compares it with the second's bounds (no subtraction)
         // and neither copies nor compares a date.
         let mut second = Second::of(SystemTime::now());
-        let mut stamp = Stamp::new(&http_date(), keep_alive_timeout);
+        let mut date = http_date();
+        let mut stamp = Stamp::new(&date, keep_alive_timeout);
         let spool = TempSpool::new(
             self.settings
                 .spool_dir
@@ -263,9 +264,10 @@ impl<H: Handler + Send + Sync + 'static> Worker<H> {
             let now = SystemTime::now();
             if !second.holds(now) {
                 second = Second::of(now);
-                stamp.set_date(&http_date());
+                date = http_date();
+                stamp.set_date(&date);
             }
-            let log = AccessLog::for_job(settings.access_log);
+            let log = AccessLog::for_job(settings.access_log, date);
             let ctx = Ctx {
                 stamp: &stamp,
                 shutdown: Some(&shared.shutdown),
