@@ -37,7 +37,10 @@ READY_TIMEOUT = 30.0
 
 
 def log(message):
-    print(f"handoff: {message}", file=sys.stderr, flush=True)
+    # One write per line: the servers share this stderr and write their own
+    # lines to it (the access log), and `print` would write the message and
+    # its newline in two calls, between which a server's line could land.
+    os.write(sys.stderr.fileno(), f"handoff: {message}\n".encode())
 
 
 def listen(address):

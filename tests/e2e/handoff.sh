@@ -65,6 +65,11 @@ log "restarts: $restarts; keep-alive: $ka_requests requests, $ka_errors socket e
     "close: $cl_requests requests, $cl_errors socket errors, $cl_non2xx non-2xx; the last process answered $served"
 
 ((restarts == RESTARTS)) || die "only $restarts of $RESTARTS restarts"
+# handoff.py's lines share the file with the servers' access records: each
+# must be whole (one write per line), or the drains above are not found.
+if grep -n 'handoff: ' "$TMP/handoff.err" | grep -v -E '^[0-9]+:handoff: [^"]*$' >&2; then
+    die "a line of handoff.py was split by a server's line"
+fi
 ((ka_requests > 1000 && cl_requests > 100)) || die "too few requests"
 ((ka_errors + ka_non2xx + cl_errors + cl_non2xx == 0)) || die "requests failed"
 ((served > 0)) || die "the last process served nothing"
