@@ -606,6 +606,23 @@ if awk -v s="$BACKGROUND" 'BEGIN { n = split(s, f, " "); for (i = 1; i <= n; i++
     warn "the machine is not idle (${BACKGROUND}); results will be noisy"
 fi
 
+# ---------------------------------------------------------------- wake-up latency
+# How fast this host switches and wakes threads, which the loop-to-worker
+# hand-off pays for (and c1's req/s follows): `perf bench sched pipe`, two
+# processes passing a token through pipes, on the server's CPU (each
+# round trip two context switches on one core) and across the server's
+# and the client's CPU (two cross-CPU wake-ups). Printed before and after
+# the runs; without perf, "not measured".
+wake_latency() { # prints "same-CPU X µs, cross-CPU Y µs" per round trip
+    command -v perf >/dev/null 2>&1 || { echo "not measured (no perf)"; return 0; }
+    local same cross
+    same=$(taskset -c "$BUSY_CPU" perf bench sched pipe -l 50000 2>/dev/null | awk '/usecs\/op/ {printf "%.1f", $1}')
+    cross=$(taskset -c "$BUSY_CPU,$CLIENT_CPU" perf bench sched pipe -l 50000 2>/dev/null | awk '/usecs\/op/ {printf "%.1f", $1}')
+    echo "same-CPU ${same:-NA} µs, cross-CPU ${cross:-NA} µs a round trip"
+}
+WAKE_BEFORE="$(wake_latency)"
+log "wake-up latency before the runs: $WAKE_BEFORE"
+
 # ---------------------------------------------------------------- main
 WRK_SCENARIOS=""
 for sc in $SCENARIOS; do is_idle_scenario "$sc" || WRK_SCENARIOS="$WRK_SCENARIOS $sc"; done
@@ -656,6 +673,7 @@ if ((NEED_TLS)); then
 fi
 out "- main repo commit: $(git -C "$BENCH_DIR/.." rev-parse --short HEAD 2>/dev/null || echo none)"
 out "- background CPU load before the runs (1 s sample): ${BACKGROUND:-unknown}"
+out "- thread wake-up latency (\`perf bench sched pipe -l 50000\`, CPU $BUSY_CPU alone / CPUs $BUSY_CPU,$CLIENT_CPU): before the runs $WAKE_BEFORE; after $(wake_latency). The hand-off between the event loop and the worker costs two switches a cycle on one core, and c1's req/s follows the cross-CPU figure (BENCHMARKS.md, the eighth run)"
 out "- servers: $SERVERS; server THREADS=$THREADS pinned to CPU $SERVER_CPUS; wrk -t1 pinned to CPU $CLIENT_CPUS"
 out "- rounds: $ROUNDS × ${DURATION}s per scenario and server; every cell is the median over rounds; a ratio is the median over rounds of the server's figure ÷ the base's in the same round (hyper for hello scenarios, nginx for files, nginx_tls for tls)"
 out "- per-core req/s = req/s ÷ busy fraction of CPU $BUSY_CPU; CPU µs/req = server utime+stime ÷ requests"
