@@ -608,7 +608,7 @@ fi
 
 # ---------------------------------------------------------------- wake-up latency
 # How fast this host switches and wakes threads, which the loop-to-worker
-# hand-off pays for (and c1's req/s follows): `perf bench sched pipe`, two
+# hand-off pays for and a c1 round trip is made of: `perf bench sched pipe`, two
 # processes passing a token through pipes, on the server's CPU (each
 # round trip two context switches on one core) and across the server's
 # and the client's CPU (two cross-CPU wake-ups). Printed before and after
@@ -673,7 +673,7 @@ if ((NEED_TLS)); then
 fi
 out "- main repo commit: $(git -C "$BENCH_DIR/.." rev-parse --short HEAD 2>/dev/null || echo none)"
 out "- background CPU load before the runs (1 s sample): ${BACKGROUND:-unknown}"
-out "- thread wake-up latency (\`perf bench sched pipe -l 50000\`, CPU $BUSY_CPU alone / CPUs $BUSY_CPU,$CLIENT_CPU): before the runs $WAKE_BEFORE; after $(wake_latency). The hand-off between the event loop and the worker costs two switches a cycle on one core, and c1's req/s follows the cross-CPU figure (BENCHMARKS.md, the eighth run)"
+out "- thread wake-up latency (\`perf bench sched pipe -l 50000\`, CPU $BUSY_CPU alone / CPUs $BUSY_CPU,$CLIENT_CPU): before the runs $WAKE_BEFORE; after $(wake_latency). On one core the event loop and the worker take turns (two switches a cycle); a c1 round trip wakes the server and then the client across the CPUs, so compare c1 between runs only with this beside it"
 out "- servers: $SERVERS; server THREADS=$THREADS pinned to CPU $SERVER_CPUS; wrk -t1 pinned to CPU $CLIENT_CPUS"
 out "- rounds: $ROUNDS × ${DURATION}s per scenario and server; every cell is the median over rounds; a ratio is the median over rounds of the server's figure ÷ the base's in the same round (hyper for hello scenarios, nginx for files, nginx_tls for tls)"
 out "- per-core req/s = req/s ÷ busy fraction of CPU $BUSY_CPU; CPU µs/req = server utime+stime ÷ requests"

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Kept as it was run in session 10 for ab1-ab5 (its paths are that session's
+# /tmp); bench/ab.sh is the kept tool. Per core here = req/s / the server
+# process's CPU fraction.
 # ab.sh SCENARIO SECONDS ROUNDS name=ENV:BIN:ARGS ...   per-core req/s, server on CPU 0 (1 worker), wrk on CPU 1
 set -euo pipefail
 SC=$1 D=$2 R=$3; shift 3
