@@ -139,6 +139,16 @@
 //! throughput) and the p99 do not. With fewer connections, or when polls
 //! wait, nothing changes: one connection's round trip is untouched.
 //!
+//! # What the hand-off costs
+//! Taking turns with a worker is the price of keeping parsing, handlers and
+//! TLS off this thread, and on one core it is measured. A patch that ran
+//! the worker's job on this thread instead (not merged, since it would let
+//! one slow handler stop every connection;
+//! `bench/results/2026-12-02c/handoff_inline.md`) served 1.15× the requests
+//! per busy core with 16 pipelined requests and 1.08× with TLS keep-alive,
+//! one worker pinned with the loop. Backlog parking and coalescing above are
+//! what keep that price down.
+//!
 //! # Deadlines
 //! Each slot has one deadline, set from the connection's [`Phase`] when it
 //! comes back (header, idle, body, write, producer or linger timeout). Deadlines live in
