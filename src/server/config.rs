@@ -161,6 +161,9 @@ impl ServerBuilder {
     );
     setter!(
         /// Largest request head (request line and fields) in bytes.
+        /// Raising it above 64 KiB costs nothing for requests with shorter
+        /// heads: only a head that has not ended yet grows a connection's
+        /// input past 64 KiB, not the body bytes behind it.
         ///
         /// ```
         /// let builder = mini_async_http::AIOServer::builder().max_head_bytes(16 * 1024);

@@ -11,7 +11,8 @@
 //! temporary file past 1 MiB) through `body_reader` and answers the byte
 //! count (bench/upload1g.sh, with `MINI_MAX_BODY` raising the body limit),
 //! or, with `MINI_UPLOAD_DIR` set, keeps it there (`persist_body`, a new
-//! name per upload) and answers its length.
+//! name per upload) and answers its length. `MINI_MAX_HEAD` sets
+//! `max_head_bytes` (how the input buffer grows depends on it).
 //!
 //! With `tls` among the arguments (or `MINI_TLS=1`; compare.sh's
 //! `mini_tls`), it serves HTTPS only, with the PEM certificate and key in
@@ -202,6 +203,12 @@ fn main() {
         .and_then(|v| v.parse().ok())
     {
         builder = builder.max_body_bytes(max);
+    }
+    if let Some(max) = std::env::var("MINI_MAX_HEAD")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        builder = builder.max_head_bytes(max);
     }
     if logged {
         let path = std::env::temp_dir().join(format!("mini-access-{port}.log"));
