@@ -15,7 +15,8 @@
 # convention), loaded by wrk pinned to CPU 1 for DURATION seconds with the
 # scenario's arguments (bench/wrk/args.sh). It prints one line a run, then
 # for every variant after the first its per-round ratio to the first: the
-# median, the range and each round's. On a shared virtual machine single
+# median with its 95 % interval (bootstrap over the rounds), how many rounds
+# were above 1.0, the range and each round's. On a shared virtual machine single
 # runs move by a fifth with the host's phases; runs seconds apart move
 # together, so the paired ratios are what to read, over ten rounds or more.
 # TLS peers need BENCH_TLS_CERT / BENCH_TLS_KEY (made here if unset).
@@ -82,8 +83,11 @@ for r in $(seq "$ROUNDS"); do
         awk -F'\t' -v sc="$SC" '{ printf "round %s %s %s: %s req/s, CPU 0 busy %s, per core %s\n", $1, sc, $2, $3, $4, $5 }' <<<"$line"
     done
 done
+# RUNS_OUT=FILE keeps the runs (round, name, req/s, CPU 0 busy, per core;
+# tab-separated) for other pairings than against the first variant.
+if [[ -n "${RUNS_OUT:-}" ]]; then cp "$TMP/runs" "$RUNS_OUT"; fi
 python3 - "$TMP/runs" "$SC" "${1%%=*}" <<'PY'
-import statistics, sys
+import random, statistics, sys
 runs, sc, base = sys.argv[1], sys.argv[2], sys.argv[3]
 by_round, names = {}, []
 for line in open(runs):
@@ -97,6 +101,15 @@ for name in names:
     ratios = [v[name] / v[base] for v in by_round.values() if v.get(base) and v.get(name)]
     if ratios:
         each = " ".join(f"{x:.2f}" for x in ratios)
+        # The median's 95 % interval by resampling the rounds (fixed seed:
+        # the same runs print the same interval), and how many rounds were
+        # above 1.0: a median is only as good as these say.
+        rng = random.Random(0)
+        medians = sorted(statistics.median(rng.choices(ratios, k=len(ratios)))
+                         for _ in range(2000))
+        low, high = medians[50], medians[1949]
+        above = sum(x > 1.0 for x in ratios)
         print(f"{sc} {name} / {base}, per core: median {statistics.median(ratios):.2f}"
-              f" (range {min(ratios):.2f}-{max(ratios):.2f}, {len(ratios)} rounds: {each})")
+              f" (95 % interval {low:.2f}-{high:.2f}; {above} of {len(ratios)} rounds above 1.0;"
+              f" range {min(ratios):.2f}-{max(ratios):.2f}: {each})")
 PY
