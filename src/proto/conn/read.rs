@@ -103,10 +103,10 @@ impl Conn {
             //   bytes there made every request with a body regrow its
             //   input from `INITIAL_INPUT` (the pool shrinks larger
             //   buffers): under a 256 KiB head limit a 64 KiB upload took
-            //   5.0 reads and 131-156 µs of CPU, against 2.0 and 39-48 µs.
-            // (`post64k`, one worker, perf's syscall counts; under the
-            // default head limit, the pooled capacity, all three read
-            // alike.)
+            //   5.0 reads and 129-156 µs of CPU, against 2.0 and 33-48 µs.
+            // (`post64k`, one worker, perf's syscall counts:
+            // bench/results/2026-12-02d/README.md. Under the default head
+            // limit, the pooled capacity, all three read alike.)
             let max_input = if self.spooling.is_some() {
                 head_limit.max(SPOOL_INPUT)
             } else if in_memory_body {
